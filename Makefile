@@ -1,0 +1,138 @@
+# dtfs — build, test and install.
+#
+#   make deps      install missing Debian packages (root), else print the apt-get line
+#   make           build everything into build/
+#   make check     deps + build + unit tests + mount tests, then the same under ASan+UBSan
+#   make demo      mount dtfs on a temp store, run a short mixed workload, unmount
+#   make bench     the benchmark of tests/bench (dtfs vs null FUSE vs bindfs vs disk)
+#   make install   PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+
+B       ?= build
+CC      ?= gcc
+SAN     ?=
+PKGS    := fuse3 rocksdb liburing libbpf
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
+	   -Iinclude -I$(B) $(SAN) $(shell pkg-config --cflags $(PKGS) check 2>/dev/null)
+LDFLAGS += $(SAN)
+LIBS_CORE := $(shell pkg-config --libs rocksdb libbpf 2>/dev/null) -lpthread
+LIBS_FUSE := $(shell pkg-config --libs fuse3 2>/dev/null)
+LIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null)
+
+# Debian packages needed to build and to run the whole suite.
+DEB_PKGS := gcc make pkg-config libfuse3-dev fuse3 librocksdb-dev liburing-dev \
+	    check libbpf-dev bpftool clang fio bindfs attr e2fsprogs util-linux \
+	    psmisc procps
+
+CORE_SRCS := core/store.c core/fs.c core/fsck.c core/dirtylog.c core/pagestate.c \
+	     core/classify.c core/tracer.c core/gate.c
+CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
+
+PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl
+TEST_PROGS := $(B)/test_core $(B)/test_dirty $(B)/nullfs $(B)/dt-mnt-helper $(B)/dt-bench-meta
+
+.PHONY: all build deps check unit mount-tests san-check demo bench install clean format
+
+# `make` installs what is missing first; pkg-config is asked only after that.
+all: deps
+	$(MAKE) build
+
+build: $(PROGS) $(TEST_PROGS)
+
+deps:
+	@tools/deps.sh $(DEB_PKGS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# The BPF tracer: CO-RE object from this kernel's BTF, and its skeleton.
+$(B)/vmlinux.h:
+	@mkdir -p $(B)
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(B)/tracer.bpf.o: core/tracer.bpf.c core/tracer.h $(B)/vmlinux.h
+	clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I$(B) -Icore -c $< -o $@
+
+$(B)/tracer.skel.h: $(B)/tracer.bpf.o
+	bpftool gen skeleton $< name dt_tracer_bpf > $@.tmp && mv $@.tmp $@
+
+$(B)/core/tracer.o: $(B)/tracer.skel.h
+
+$(B)/libdtcore.a: $(CORE_OBJS)
+	ar rcs $@ $^
+
+$(B)/dtfs: $(B)/fs/dtfs.o $(B)/libdtcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FUSE) $(LIBS_CORE)
+
+$(B)/dtfs-fsck: $(B)/tools/dtfs-fsck.o $(B)/libdtcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+$(B)/dtfs-log: $(B)/tools/dtfs-log.o $(B)/libdtcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+$(B)/dtfsctl: $(B)/tools/dtfsctl.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/test_core: $(B)/tests/unit/test_core.o $(B)/libdtcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CHECK) $(LIBS_CORE)
+
+$(B)/test_dirty: $(B)/tests/unit/test_dirty.o $(B)/libdtcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CHECK) $(LIBS_CORE)
+
+$(B)/nullfs: $(B)/tests/nullfs.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FUSE)
+
+$(B)/dt-mnt-helper: $(B)/tests/mount/dt-mnt-helper.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
+
+$(B)/dt-bench-meta: $(B)/tests/bench/dt-bench-meta.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
+unit: build
+	$(B)/test_core
+	$(B)/test_dirty
+
+mount-tests: build
+	tests/mount/run.sh $(B)
+
+# The whole suite, plainly and then again under ASan+UBSan (in build-san/).
+check: deps
+	$(MAKE) build
+	$(MAKE) unit
+	$(MAKE) mount-tests
+	$(MAKE) san-check
+
+san-check:
+	$(MAKE) B=build-san CC=clang SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" build
+	ASAN_OPTIONS=detect_leaks=1 $(MAKE) B=build-san unit
+	ASAN_OPTIONS=detect_leaks=0 tests/mount/run.sh build-san
+
+demo: all
+	tests/demo.sh $(B)
+
+bench: all
+	tests/bench/bench.sh $(B)
+
+install: build
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfsctl $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(B)/dtfs-log $(DESTDIR)$(BINDIR)/
+	install -m 644 man/dtfs.8 man/dtfs-fsck.8 man/dtfsctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 man/dtfs-log.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/dtfs-dirtylog.5 $(DESTDIR)$(MANDIR)/man5/
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
