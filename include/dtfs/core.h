@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dtfs core: a POSIX filesystem on a RocksDB journaling store, without libfuse.
+ *
+ * fs/dtfs.c translates FUSE requests into these calls; tests call them
+ * directly. Every call returns 0 (or a byte count) on success and a negative
+ * errno on failure. Inode numbers are the store's; the root is DT_ROOT_INO.
+ *
+ * Lifetime: dt_lookup/dt_create/dt_mknod/... take one lookup reference on
+ * the inode they return (as a FUSE reply_entry does); dt_forget drops them.
+ * dt_open/dt_create take an open reference, dt_release drops it. An inode
+ * whose link count reached zero is reclaimed when both counts are zero; if
+ * the daemon dies first, the orphan is reclaimed at the next dt_fs_open.
+ */
+#ifndef DTFS_CORE_H
+#define DTFS_CORE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#define DT_ROOT_INO 1ULL
+#define DT_NAME_MAX 255
+#define DT_SYMLINK_MAX 4095
+#define DT_XATTR_NAME_MAX 255
+#define DT_XATTR_SIZE_MAX 65536
+#define DT_FORMAT_VERSION 1
+
+struct dt_fs;
+
+struct dt_fs_opts {
+	int create; /* create the store if absent */
+	int readonly; /* open for fsck: no orphan reclaim, no writes */
+	int blob; /* keep data values in RocksDB blob files (default 1) */
+};
+
+/* Open (and, if asked, create) the store in directory @path. On failure
+ * writes a one-line reason into @err. -EBUSY: held by a running daemon;
+ * -EPROTO: unknown format version; -ENOTDIR/-ENOENT/-EACCES as usual;
+ * -EUCLEAN: not a dtfs store or damaged. */
+int dt_fs_open(const char *path, const struct dt_fs_opts *o, struct dt_fs **out,
+	       char *err, size_t errlen);
+void dt_fs_close(struct dt_fs *fs);
+
+/* Attribute setting (dt_setattr @valid bits). */
+#define DT_SET_MODE (1 << 0)
+#define DT_SET_UID (1 << 1)
+#define DT_SET_GID (1 << 2)
+#define DT_SET_SIZE (1 << 3)
+#define DT_SET_ATIME (1 << 4)
+#define DT_SET_MTIME (1 << 5)
+#define DT_SET_ATIME_NOW (1 << 7)
+#define DT_SET_MTIME_NOW (1 << 8)
+#define DT_SET_CTIME (1 << 10)
+
+int dt_getattr(struct dt_fs *fs, uint64_t ino, struct stat *st);
+int dt_setattr(struct dt_fs *fs, uint64_t ino, const struct stat *in, int valid,
+	       struct stat *out);
+
+int dt_lookup(struct dt_fs *fs, uint64_t parent, const char *name,
+	      struct stat *st);
+void dt_forget(struct dt_fs *fs, uint64_t ino, uint64_t nlookup);
+
+int dt_mknod(struct dt_fs *fs, uint64_t parent, const char *name, mode_t mode,
+	     dev_t rdev, uid_t uid, gid_t gid, struct stat *st);
+int dt_mkdir(struct dt_fs *fs, uint64_t parent, const char *name, mode_t mode,
+	     uid_t uid, gid_t gid, struct stat *st);
+int dt_symlink(struct dt_fs *fs, uint64_t parent, const char *name,
+	       const char *target, uid_t uid, gid_t gid, struct stat *st);
+int dt_readlink(struct dt_fs *fs, uint64_t ino, char *buf, size_t size);
+int dt_link(struct dt_fs *fs, uint64_t ino, uint64_t newparent,
+	    const char *newname, struct stat *st);
+int dt_unlink(struct dt_fs *fs, uint64_t parent, const char *name);
+int dt_rmdir(struct dt_fs *fs, uint64_t parent, const char *name);
+/* flags: 0, RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT */
+int dt_rename(struct dt_fs *fs, uint64_t parent, const char *name,
+	      uint64_t newparent, const char *newname, unsigned int flags);
+
+/* create = mknod(S_IFREG) + open; O_EXCL is the kernel's business. */
+int dt_create(struct dt_fs *fs, uint64_t parent, const char *name, mode_t mode,
+	      uid_t uid, gid_t gid, int flags, struct stat *st);
+int dt_open(struct dt_fs *fs, uint64_t ino, int flags);
+int dt_release(struct dt_fs *fs, uint64_t ino);
+
+ssize_t dt_read(struct dt_fs *fs, uint64_t ino, void *buf, size_t size,
+		off_t off);
+ssize_t dt_write(struct dt_fs *fs, uint64_t ino, const void *buf, size_t size,
+		 off_t off);
+/* Make everything acknowledged so far durable (one WAL sync). */
+int dt_sync(struct dt_fs *fs);
+
+/* mode: 0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE|KEEP_SIZE,
+ * FALLOC_FL_ZERO_RANGE[|KEEP_SIZE]; others -EOPNOTSUPP. */
+int dt_fallocate(struct dt_fs *fs, uint64_t ino, int mode, off_t off,
+		 off_t len);
+/* SEEK_DATA / SEEK_HOLE (others are the kernel's). */
+off_t dt_lseek(struct dt_fs *fs, uint64_t ino, off_t off, int whence);
+ssize_t dt_copy_file_range(struct dt_fs *fs, uint64_t ino_in, off_t off_in,
+			   uint64_t ino_out, off_t off_out, size_t len);
+
+/* Directories. dt_opendir takes a snapshot of the entries (with "." and
+ * ".."); offsets are positions in it, stable for the life of the handle. */
+struct dt_dir;
+int dt_opendir(struct dt_fs *fs, uint64_t ino, struct dt_dir **out);
+/* Entry @idx of the snapshot: 0 and sets @name and @st, or -ENOENT past end.
+ * @st has st_ino and the type bits of st_mode filled in. */
+int dt_dir_entry(struct dt_dir *d, size_t idx, const char **name,
+		 struct stat *st);
+void dt_closedir(struct dt_dir *d);
+
+int dt_statfs(struct dt_fs *fs, struct statvfs *sv);
+
+/* xattrs: flags XATTR_CREATE / XATTR_REPLACE. get/list with size 0 return
+ * the size needed; -ERANGE when @size is too small. */
+int dt_setxattr(struct dt_fs *fs, uint64_t ino, const char *name,
+		const void *value, size_t size, int flags);
+ssize_t dt_getxattr(struct dt_fs *fs, uint64_t ino, const char *name, void *buf,
+		    size_t size);
+ssize_t dt_listxattr(struct dt_fs *fs, uint64_t ino, char *buf, size_t size);
+int dt_removexattr(struct dt_fs *fs, uint64_t ino, const char *name);
+
+/* Offline checking (tools/dtfs-fsck): walks the store and prints each
+ * problem found to @report; returns the number of problems (>= 0) or a
+ * negative errno if the store could not be read. */
+#include <stdio.h>
+long dt_fsck(struct dt_fs *fs, FILE *report, int verbose);
+
+/* Data chunk size of the store (bytes). */
+#define DT_CHUNK_SHIFT 16
+#define DT_CHUNK_SIZE (1UL << DT_CHUNK_SHIFT)
+
+#endif
