@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dirty log writer and reader.
+ *
+ * Emitters (request threads, the tracer's drain) append encoded records to
+ * an in-memory buffer under a mutex, a memcpy of ~100 bytes; a writer thread
+ * swaps the buffer out and writes it. Nothing on the request path waits for
+ * the disk. If the writer falls behind by more than DT_LOG_BACKLOG bytes,
+ * records are dropped and counted, and a LOST record says how many.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "dtfs/dirtylog.h"
+
+#define DT_LOG_BACKLOG (64u << 20)
+
+static const char *const ev_names[] = {
+	[DT_EV_WRITE] = "write",
+	[DT_EV_WRITEPAGE] = "writepage",
+	[DT_EV_DIO_WRITE] = "dio-write",
+	[DT_EV_READ] = "read",
+	[DT_EV_TRUNCATE] = "truncate",
+	[DT_EV_PUNCH] = "punch",
+	[DT_EV_FSYNC] = "fsync",
+	[DT_EV_FLUSH] = "flush",
+	[DT_EV_RELEASE] = "release",
+	[DT_EV_DIRTY] = "dirty",
+	[DT_EV_CACHE_ADD] = "cache-add",
+	[DT_EV_CACHE_DEL] = "cache-del",
+	[DT_EV_FAULT] = "fault",
+	[DT_EV_MAP_PAGES] = "map-pages",
+	[DT_EV_VIOL_NO_NOTIFY] = "VIOLATION-dirtied-without-write-notify",
+	[DT_EV_VIOL_NO_BUFFERS] = "VIOLATION-dirty-page-without-buffers",
+	[DT_EV_REFUSED] = "refused",
+	[DT_EV_ABORT] = "abort",
+	[DT_EV_CREATE] = "create",
+	[DT_EV_LINK] = "link",
+	[DT_EV_UNLINK] = "unlink",
+	[DT_EV_RENAME] = "rename",
+	[DT_EV_MARK] = "mark",
+	[DT_EV_EVICT] = "evict",
+	[DT_EV_GATE] = "gate",
+	[DT_EV_GATE_RELEASE] = "gate-release",
+	[DT_EV_POLICY] = "policy",
+	[DT_EV_MOUNT] = "mount",
+	[DT_EV_LOST] = "lost",
+};
+
+static const char *const cls_names[] = {
+	[DT_CLS_NONE] = "-",
+	[DT_CLS_WRITE_NOTIFY] = "write-notify",
+	[DT_CLS_WRITE_BEGIN] = "write-begin",
+	[DT_CLS_DIO_BIO_COMPLETION] = "dio-bio-completion",
+	[DT_CLS_DIO_SUBMIT] = "dio-submit",
+	[DT_CLS_FUSE_DIO_RELEASE] = "fuse-dio-release",
+	[DT_CLS_GUP_UNPIN] = "gup-unpin",
+	[DT_CLS_OTHER] = "other",
+};
+
+const char *dt_event_name(unsigned int ev)
+{
+	if (ev < sizeof(ev_names) / sizeof(ev_names[0]) && ev_names[ev])
+		return ev_names[ev];
+	return "unknown";
+}
+
+int dt_event_by_name(const char *name)
+{
+	for (unsigned int i = 0; i < sizeof(ev_names) / sizeof(ev_names[0]);
+	     i++)
+		if (ev_names[i] && !strcmp(ev_names[i], name))
+			return (int)i;
+	return -1;
+}
+
+const char *dt_class_name(unsigned int cls)
+{
+	return cls < DT_CLS_MAX ? cls_names[cls] : "unknown";
+}
+
+const char *dt_source_name(unsigned int src)
+{
+	switch (src) {
+	case DT_SRC_FUSE:
+		return "fuse";
+	case DT_SRC_KERNEL:
+		return "kernel";
+	case DT_SRC_DTFS:
+		return "dtfs";
+	}
+	return "unknown";
+}
+
+static uint32_t crc_table[8][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+		crc_table[0][i] = c;
+	}
+	for (uint32_t i = 0; i < 256; i++)
+		for (int t = 1; t < 8; t++)
+			crc_table[t][i] =
+				(crc_table[t - 1][i] >> 8) ^
+				crc_table[0][crc_table[t - 1][i] & 0xff];
+}
+
+uint32_t dt_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	pthread_once(&crc_once, crc_init);
+	crc = ~crc;
+	while (len >= 8) {
+		uint32_t lo =
+			crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+			       (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+
+		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
+		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
+		      crc_table[3][p[4]] ^ crc_table[2][p[5]] ^
+		      crc_table[1][p[6]] ^ crc_table[0][p[7]];
+		p += 8;
+		len -= 8;
+	}
+	while (len--)
+		crc = (crc >> 8) ^ crc_table[0][(crc ^ *p++) & 0xff];
+	return ~crc;
+}
+
+uint64_t dt_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* ---- writer ---- */
+
+struct dt_log {
+	char *path;
+	int fd;
+	uint64_t max_bytes;
+	uint64_t file_bytes; /* in the current file (writer thread) */
+	uint64_t total_bytes;
+	uint32_t flags;
+
+	pthread_mutex_t lock;
+	pthread_cond_t wake, done;
+	char *buf; /* pending records */
+	size_t len, cap;
+	uint64_t seq;
+	uint64_t emitted_upto, written_upto; /* seqs */
+	uint64_t dropped, dropped_reported;
+	int stop;
+	pthread_t thread;
+};
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int start_file(struct dt_log *log)
+{
+	struct dt_log_hdr h;
+	struct timespec rt;
+	char old[4200];
+
+	if (log->fd >= 0) {
+		close(log->fd);
+		snprintf(old, sizeof(old), "%s.1", log->path);
+		if (rename(log->path, old) < 0)
+			fprintf(stderr, "dtfs: rotate %s: %s\n", log->path,
+				strerror(errno));
+	}
+	log->fd =
+		open(log->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (log->fd < 0)
+		return -errno;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, DT_LOG_MAGIC, 8);
+	h.version = DT_LOG_VERSION;
+	h.hdr_size = DT_LOG_HDR_SIZE;
+	h.start_mono_ns = dt_now_ns();
+	clock_gettime(CLOCK_REALTIME, &rt);
+	h.start_real_ns =
+		(uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
+	h.flags = log->flags;
+	h.page_size = (uint32_t)sysconf(_SC_PAGESIZE);
+	log->file_bytes = sizeof(h);
+	return write_all(log->fd, (const char *)&h, sizeof(h));
+}
+
+static void *writer_main(void *arg)
+{
+	struct dt_log *log = arg;
+	char *mine = NULL;
+	size_t mine_cap = 0;
+
+	pthread_mutex_lock(&log->lock);
+	for (;;) {
+		size_t n;
+		uint64_t upto;
+
+		while (!log->len && !log->stop) {
+			struct timespec t;
+
+			clock_gettime(CLOCK_REALTIME, &t);
+			t.tv_nsec += 50000000;
+			if (t.tv_nsec >= 1000000000) {
+				t.tv_sec++;
+				t.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&log->wake, &log->lock, &t);
+		}
+		if (!log->len && log->stop)
+			break;
+		/* swap buffers: emitters continue into the other one */
+		n = log->len;
+		upto = log->emitted_upto;
+		{
+			char *b = log->buf;
+			size_t c = log->cap;
+
+			log->buf = mine;
+			log->cap = mine_cap;
+			log->len = 0;
+			mine = b;
+			mine_cap = c;
+		}
+		pthread_mutex_unlock(&log->lock);
+		if (log->max_bytes && log->file_bytes + n > log->max_bytes &&
+		    log->file_bytes > DT_LOG_HDR_SIZE)
+			start_file(log);
+		if (log->fd >= 0 && write_all(log->fd, mine, n) < 0)
+			fprintf(stderr, "dtfs: dirty log %s: write: %s\n",
+				log->path, strerror(errno));
+		log->file_bytes += n;
+		pthread_mutex_lock(&log->lock);
+		log->total_bytes += n;
+		log->written_upto = upto;
+		pthread_cond_broadcast(&log->done);
+	}
+	pthread_mutex_unlock(&log->lock);
+	free(mine);
+	return NULL;
+}
+
+int dt_log_open(const char *path, uint64_t max_bytes, uint32_t flags,
+		struct dt_log **out)
+{
+	struct dt_log *log = calloc(1, sizeof(*log));
+	int ret;
+
+	if (!log)
+		return -ENOMEM;
+	log->path = strdup(path);
+	log->fd = -1;
+	log->max_bytes = max_bytes;
+	log->flags = flags;
+	pthread_mutex_init(&log->lock, NULL);
+	pthread_cond_init(&log->wake, NULL);
+	pthread_cond_init(&log->done, NULL);
+	ret = start_file(log);
+	if (!ret)
+		ret = -pthread_create(&log->thread, NULL, writer_main, log);
+	if (ret) {
+		if (log->fd >= 0)
+			close(log->fd);
+		free(log->path);
+		free(log);
+		return ret;
+	}
+	*out = log;
+	return 0;
+}
+
+static void append_locked(struct dt_log *log, struct dt_rec *r,
+			  const char *text)
+{
+	size_t tl = text && *text ? strlen(text) + 1 : 0, len;
+
+	if (tl > DT_REC_MAX - sizeof(*r) - 8)
+		tl = DT_REC_MAX - sizeof(*r) - 8;
+	len = (sizeof(*r) + tl + 7) & ~(size_t)7;
+	if (log->len + len > DT_LOG_BACKLOG) {
+		log->dropped++;
+		return;
+	}
+	if (log->len + len > log->cap) {
+		size_t cap = log->cap ? log->cap * 2 : 65536;
+		char *b;
+
+		while (cap < log->len + len)
+			cap *= 2;
+		b = realloc(log->buf, cap);
+		if (!b) {
+			log->dropped++;
+			return;
+		}
+		log->buf = b;
+		log->cap = cap;
+	}
+	r->len = (uint32_t)len;
+	r->seq = ++log->seq;
+	{
+		char *p = log->buf + log->len;
+
+		memcpy(p, r, sizeof(*r));
+		memset(p + sizeof(*r), 0, len - sizeof(*r));
+		if (tl) {
+			memcpy(p + sizeof(*r), text, tl - 1);
+			p[sizeof(*r) + tl - 1] = 0;
+		}
+		r->crc = dt_crc32c(0, p + 8, len - 8);
+		memcpy(p + 4, &r->crc, 4);
+	}
+	log->len += len;
+	log->emitted_upto = r->seq;
+}
+
+uint64_t dt_log_emit(struct dt_log *log, struct dt_rec *r, const char *text)
+{
+	uint64_t seq;
+
+	if (!log)
+		return 0;
+	if (!r->ts)
+		r->ts = dt_now_ns();
+	pthread_mutex_lock(&log->lock);
+	if (log->dropped != log->dropped_reported &&
+	    log->len + 2 * DT_REC_MAX < DT_LOG_BACKLOG) {
+		struct dt_rec lost = {.ts = r->ts,
+				      .source = DT_SRC_DTFS,
+				      .event = DT_EV_LOST};
+
+		lost.aux = log->dropped - log->dropped_reported;
+		log->dropped_reported = log->dropped;
+		append_locked(log, &lost, NULL);
+	}
+	append_locked(log, r, text);
+	seq = r->seq;
+	if (log->len > (1u << 20))
+		pthread_cond_signal(&log->wake);
+	pthread_mutex_unlock(&log->lock);
+	return seq;
+}
+
+void dt_log_flush(struct dt_log *log)
+{
+	if (!log)
+		return;
+	pthread_mutex_lock(&log->lock);
+	pthread_cond_signal(&log->wake);
+	while (log->written_upto < log->emitted_upto)
+		pthread_cond_wait(&log->done, &log->lock);
+	pthread_mutex_unlock(&log->lock);
+}
+
+uint64_t dt_log_dropped(struct dt_log *log)
+{
+	uint64_t d;
+
+	pthread_mutex_lock(&log->lock);
+	d = log->dropped;
+	pthread_mutex_unlock(&log->lock);
+	return d;
+}
+
+uint64_t dt_log_bytes(struct dt_log *log)
+{
+	uint64_t b;
+
+	pthread_mutex_lock(&log->lock);
+	b = log->total_bytes + log->len;
+	pthread_mutex_unlock(&log->lock);
+	return b;
+}
+
+void dt_log_close(struct dt_log *log)
+{
+	if (!log)
+		return;
+	pthread_mutex_lock(&log->lock);
+	log->stop = 1;
+	pthread_cond_signal(&log->wake);
+	pthread_mutex_unlock(&log->lock);
+	pthread_join(log->thread, NULL);
+	if (log->fd >= 0) {
+		fsync(log->fd);
+		close(log->fd);
+	}
+	pthread_mutex_destroy(&log->lock);
+	pthread_cond_destroy(&log->wake);
+	pthread_cond_destroy(&log->done);
+	free(log->buf);
+	free(log->path);
+	free(log);
+}
+
+/* ---- reader ---- */
+
+struct dt_log_reader {
+	FILE *f;
+	struct dt_log_hdr hdr;
+	uint64_t off;
+	int done;
+};
+
+int dt_log_reader_open(const char *path, struct dt_log_reader **out, char *err,
+		       size_t errlen)
+{
+	struct dt_log_reader *rd;
+	FILE *f = fopen(path, "rb");
+
+	if (!f) {
+		int e = errno;
+
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	rd = calloc(1, sizeof(*rd));
+	if (!rd) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	if (fread(&rd->hdr, sizeof(rd->hdr), 1, f) != 1 ||
+	    memcmp(rd->hdr.magic, DT_LOG_MAGIC, 8)) {
+		snprintf(err, errlen, "%s: not a dtfs dirty log", path);
+		goto bad;
+	}
+	if (rd->hdr.version != DT_LOG_VERSION ||
+	    rd->hdr.hdr_size != DT_LOG_HDR_SIZE) {
+		snprintf(err, errlen,
+			 "%s: dirty log version %u, this tool reads version %d",
+			 path, rd->hdr.version, DT_LOG_VERSION);
+		goto bad;
+	}
+	rd->f = f;
+	rd->off = DT_LOG_HDR_SIZE;
+	*out = rd;
+	return 0;
+bad:
+	fclose(f);
+	free(rd);
+	return -EPROTO;
+}
+
+const struct dt_log_hdr *dt_log_reader_hdr(struct dt_log_reader *rd)
+{
+	return &rd->hdr;
+}
+
+int dt_log_read(struct dt_log_reader *rd, struct dt_rec *r, char *text)
+{
+	static __thread char buf[DT_REC_MAX];
+	size_t n;
+
+	if (rd->done)
+		return rd->done;
+	n = fread(buf, 1, 8, rd->f);
+	if (n == 0) {
+		rd->done = DT_READ_END;
+		return rd->done;
+	}
+	rd->done = DT_READ_TORN;
+	if (n < 8)
+		return rd->done;
+	memcpy(&r->len, buf, 4);
+	memcpy(&r->crc, buf + 4, 4);
+	if (r->len < sizeof(*r) || r->len > DT_REC_MAX || r->len % 8)
+		return rd->done;
+	if (fread(buf + 8, 1, r->len - 8, rd->f) != r->len - 8)
+		return rd->done;
+	if (dt_crc32c(0, buf + 8, r->len - 8) != r->crc)
+		return rd->done;
+	memcpy(r, buf, sizeof(*r));
+	if (r->len > sizeof(*r)) {
+		size_t tl = r->len - sizeof(*r);
+
+		memcpy(text, buf + sizeof(*r), tl);
+		text[tl - 1] = 0;
+	} else {
+		text[0] = 0;
+	}
+	rd->off += r->len;
+	rd->done = 0;
+	return DT_READ_OK;
+}
+
+uint64_t dt_log_reader_offset(struct dt_log_reader *rd)
+{
+	return rd->off;
+}
+
+void dt_log_reader_close(struct dt_log_reader *rd)
+{
+	if (!rd)
+		return;
+	fclose(rd->f);
+	free(rd);
+}
