@@ -1,0 +1,1366 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dtfs: the FUSE daemon. A thin layer: each op translates its request into
+ * a core/ call and replies exactly once. All state, locking and storage
+ * live in core/.
+ */
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/falloc.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "dtfs/core.h"
+#include "dtfs/dirtylog.h"
+#include "dtfs/gate.h"
+#include "dtfs/ioctl.h"
+#include "dtfs/pagestate.h"
+#include "dtfs/tracer.h"
+
+struct dtfs_conf {
+	char *store;
+	char *mountpoint_arg;
+	int nonopt;
+	int writeback_cache;
+	double attr_timeout;
+	double entry_timeout;
+	int max_threads;
+	char *tracer; /* auto | on | off */
+	char *on_violation; /* warn | eio | abort */
+	char *release; /* writeback | evict */
+	char *dirty_log; /* path, or "off" */
+	int dirty_log_max; /* MiB per file before rotation */
+	int show_help;
+	int show_version;
+};
+
+struct dtfs {
+	struct dt_fs *fs;
+	struct dtfs_conf conf;
+	struct fuse_session *se;
+	struct dt_pages *model;
+	struct dt_tracer *tracer;
+	struct dt_log *log;
+	struct dt_gates *gates;
+	uid_t owner;
+	unsigned int page_shift;
+};
+
+static struct dtfs *dtfs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static struct dt_fs *fs_of(fuse_req_t req)
+{
+	return dtfs_of(req)->fs;
+}
+
+static struct dt_pages *model_of(fuse_req_t req)
+{
+	return dtfs_of(req)->model;
+}
+
+static void origin_of(fuse_req_t req, struct dt_origin *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->pid = (uint32_t)fuse_req_ctx(req)->pid;
+}
+
+/* name events, so that logs can map inodes to paths */
+static void note_name(fuse_req_t req, unsigned int ev, uint64_t ino,
+		      uint64_t parent, const char *name, uint64_t parent2,
+		      const char *name2)
+{
+	struct dt_origin o;
+	char text[DT_NAME_MAX * 2 + 64];
+
+	origin_of(req, &o);
+	if (name2)
+		snprintf(text, sizeof(text), "%llu/%s -> %llu/%s",
+			 (unsigned long long)parent, name,
+			 (unsigned long long)parent2, name2);
+	else
+		snprintf(text, sizeof(text), "%llu/%s",
+			 (unsigned long long)parent, name);
+	dt_pages_note(model_of(req), DT_SRC_DTFS, ev, ino, 0, 0, 0, text, &o);
+}
+
+/* Errors other than the expected ones carry context to the log. */
+static void reply_err(fuse_req_t req, const char *op, fuse_ino_t ino, int err)
+{
+	if (err == EIO || err == EUCLEAN || err == ENOMEM || err == ENOSPC)
+		fprintf(stderr, "dtfs: %s ino %llu: %s\n", op,
+			(unsigned long long)ino, strerror(err));
+	fuse_reply_err(req, err);
+}
+
+static void reply_entry(fuse_req_t req, const struct stat *st)
+{
+	struct dtfs *d = dtfs_of(req);
+	struct fuse_entry_param e;
+
+	memset(&e, 0, sizeof(e));
+	e.ino = st->st_ino;
+	e.generation = 1;
+	e.attr = *st;
+	e.attr_timeout = d->conf.attr_timeout;
+	e.entry_timeout = d->conf.entry_timeout;
+	fuse_reply_entry(req, &e);
+}
+
+static void dtfs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct dtfs *d = userdata;
+
+	/* 1 MiB requests: per-request cost dominates on FUSE (DESIGN §6). */
+	conn->max_write = 1 << 20;
+	conn->max_readahead = 1 << 20;
+	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
+		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+	if (conn->capable & FUSE_CAP_ASYNC_DIO)
+		conn->want |= FUSE_CAP_ASYNC_DIO;
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	/* Write-through by default: every write() reaches dtfs at once. */
+	if (d->conf.writeback_cache &&
+	    (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
+		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+	else
+		conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+}
+
+static void dtfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct stat st;
+	int ret = dt_lookup(fs_of(req), parent, name, &st);
+
+	if (ret == -ENOENT) {
+		/* negative entry, cached like a positive one */
+		struct fuse_entry_param e;
+
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = dtfs_of(req)->conf.entry_timeout;
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (ret)
+		reply_err(req, "lookup", parent, -ret);
+	else
+		reply_entry(req, &st);
+}
+
+static void dtfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	dt_forget(fs_of(req), ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void dtfs_forget_multi(fuse_req_t req, size_t count,
+			      struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		dt_forget(fs_of(req), forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void dtfs_getattr(fuse_req_t req, fuse_ino_t ino,
+			 struct fuse_file_info *fi)
+{
+	struct stat st;
+	int ret = dt_getattr(fs_of(req), ino, &st);
+
+	(void)fi;
+	if (ret)
+		reply_err(req, "getattr", ino, -ret);
+	else
+		fuse_reply_attr(req, &st, dtfs_of(req)->conf.attr_timeout);
+}
+
+static void dtfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+			 int to_set, struct fuse_file_info *fi)
+{
+	struct stat st;
+	int valid = 0, ret;
+
+	(void)fi;
+	if (to_set & FUSE_SET_ATTR_MODE)
+		valid |= DT_SET_MODE;
+	if (to_set & FUSE_SET_ATTR_UID)
+		valid |= DT_SET_UID;
+	if (to_set & FUSE_SET_ATTR_GID)
+		valid |= DT_SET_GID;
+	if (to_set & FUSE_SET_ATTR_SIZE)
+		valid |= DT_SET_SIZE;
+	if (to_set & FUSE_SET_ATTR_ATIME)
+		valid |= DT_SET_ATIME;
+	if (to_set & FUSE_SET_ATTR_MTIME)
+		valid |= DT_SET_MTIME;
+	if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+		valid |= DT_SET_ATIME_NOW;
+	if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+		valid |= DT_SET_MTIME_NOW;
+	if (to_set & FUSE_SET_ATTR_CTIME)
+		valid |= DT_SET_CTIME;
+	ret = dt_setattr(fs_of(req), ino, attr, valid, &st);
+	if (!ret && (valid & DT_SET_SIZE)) {
+		struct dtfs *d = dtfs_of(req);
+		uint64_t keep =
+			((uint64_t)attr->st_size + (1u << d->page_shift) - 1) >>
+			d->page_shift;
+		struct dt_origin o;
+
+		origin_of(req, &o);
+		dt_pages_note(d->model, DT_SRC_FUSE, DT_EV_TRUNCATE, ino, keep,
+			      UINT64_MAX, (uint64_t)attr->st_size, NULL, &o);
+		dt_pages_drop(d->model, ino, keep, UINT64_MAX);
+	}
+	if (ret)
+		reply_err(req, "setattr", ino, -ret);
+	else
+		fuse_reply_attr(req, &st, dtfs_of(req)->conf.attr_timeout);
+}
+
+static void dtfs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	char buf[DT_SYMLINK_MAX + 1];
+	int ret = dt_readlink(fs_of(req), ino, buf, sizeof(buf));
+
+	if (ret)
+		reply_err(req, "readlink", ino, -ret);
+	else
+		fuse_reply_readlink(req, buf);
+}
+
+static void dtfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		       mode_t mode, dev_t rdev)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+	struct stat st;
+	int ret = dt_mknod(fs_of(req), parent, name, mode & ~c->umask, rdev,
+			   c->uid, c->gid, &st);
+
+	if (ret) {
+		reply_err(req, "mknod", parent, -ret);
+		return;
+	}
+	note_name(req, DT_EV_CREATE, st.st_ino, parent, name, 0, NULL);
+	reply_entry(req, &st);
+}
+
+static void dtfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		       mode_t mode)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+	struct stat st;
+	int ret = dt_mkdir(fs_of(req), parent, name, mode & ~c->umask, c->uid,
+			   c->gid, &st);
+
+	if (ret) {
+		reply_err(req, "mkdir", parent, -ret);
+		return;
+	}
+	note_name(req, DT_EV_CREATE, st.st_ino, parent, name, 0, NULL);
+	reply_entry(req, &st);
+}
+
+static void dtfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+			 const char *name)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+	struct stat st;
+	int ret =
+		dt_symlink(fs_of(req), parent, name, link, c->uid, c->gid, &st);
+
+	if (ret) {
+		reply_err(req, "symlink", parent, -ret);
+		return;
+	}
+	note_name(req, DT_EV_CREATE, st.st_ino, parent, name, 0, NULL);
+	reply_entry(req, &st);
+}
+
+static void dtfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		      const char *newname)
+{
+	struct stat st;
+	int ret = dt_link(fs_of(req), ino, newparent, newname, &st);
+
+	if (ret) {
+		reply_err(req, "link", ino, -ret);
+		return;
+	}
+	note_name(req, DT_EV_LINK, ino, newparent, newname, 0, NULL);
+	reply_entry(req, &st);
+}
+
+static void dtfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	int ret = dt_unlink(fs_of(req), parent, name);
+
+	if (!ret)
+		note_name(req, DT_EV_UNLINK, 0, parent, name, 0, NULL);
+	fuse_reply_err(req, -ret);
+}
+
+static void dtfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	int ret = dt_rmdir(fs_of(req), parent, name);
+
+	if (!ret)
+		note_name(req, DT_EV_UNLINK, 0, parent, name, 0, NULL);
+	fuse_reply_err(req, -ret);
+}
+
+static void dtfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+			fuse_ino_t newparent, const char *newname,
+			unsigned int flags)
+{
+	int ret =
+		dt_rename(fs_of(req), parent, name, newparent, newname, flags);
+
+	if (!ret)
+		note_name(req, DT_EV_RENAME, 0, parent, name, newparent,
+			  newname);
+	fuse_reply_err(req, -ret);
+}
+
+static void dtfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	int ret = dt_open(fs_of(req), ino, fi->flags);
+
+	if (ret) {
+		reply_err(req, "open", ino, -ret);
+		return;
+	}
+	/* dtfs is the only writer of its files: the page cache stays valid
+	 * across opens, as on a local filesystem. */
+	fi->keep_cache = 1;
+	fi->fh = (uint64_t)(unsigned int)fi->flags; /* O_DIRECT for the log */
+	fuse_reply_open(req, fi);
+}
+
+static void dtfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+			mode_t mode, struct fuse_file_info *fi)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+	struct fuse_entry_param e;
+	struct stat st;
+	int ret = dt_create(fs_of(req), parent, name, mode & ~c->umask, c->uid,
+			    c->gid, fi->flags, &st);
+
+	if (ret) {
+		reply_err(req, "create", parent, -ret);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	e.ino = st.st_ino;
+	e.generation = 1;
+	e.attr = st;
+	e.attr_timeout = dtfs_of(req)->conf.attr_timeout;
+	e.entry_timeout = dtfs_of(req)->conf.entry_timeout;
+	fi->keep_cache = 1;
+	fi->fh = (uint64_t)(unsigned int)fi->flags;
+	note_name(req, DT_EV_CREATE, st.st_ino, parent, name, 0, NULL);
+	fuse_reply_create(req, &e, fi);
+}
+
+static void note(fuse_req_t req, unsigned int ev, fuse_ino_t ino)
+{
+	struct dt_origin o;
+
+	origin_of(req, &o);
+	dt_pages_note(model_of(req), DT_SRC_FUSE, ev, ino, 0, 0, 0, NULL, &o);
+}
+
+static void dtfs_release(fuse_req_t req, fuse_ino_t ino,
+			 struct fuse_file_info *fi)
+{
+	(void)fi;
+	note(req, DT_EV_RELEASE, ino);
+	dt_release(fs_of(req), ino);
+	fuse_reply_err(req, 0);
+}
+
+static void dtfs_flush(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	(void)fi;
+	note(req, DT_EV_FLUSH, ino);
+	fuse_reply_err(req, 0);
+}
+
+static void dtfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		       struct fuse_file_info *fi)
+{
+	int ret = dt_sync(fs_of(req));
+
+	(void)datasync;
+	(void)fi;
+	note(req, DT_EV_FSYNC, ino);
+	if (ret)
+		reply_err(req, "fsync", ino, -ret);
+	else
+		fuse_reply_err(req, 0);
+}
+
+static void dtfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		      struct fuse_file_info *fi)
+{
+	char stackbuf[16384], *buf = stackbuf;
+	ssize_t n;
+
+	struct dtfs *d = dtfs_of(req);
+	struct dt_origin o;
+
+	if (size > sizeof(stackbuf) && !(buf = malloc(size))) {
+		reply_err(req, "read", ino, ENOMEM);
+		return;
+	}
+	dt_gate_pass(d->gates, ino, 0);
+	n = dt_read(fs_of(req), ino, buf, size, off);
+	if (n > 0) {
+		origin_of(req, &o);
+		dt_pages_read(d->model, ino, (uint64_t)off >> d->page_shift,
+			      ((uint64_t)off + (uint64_t)n - 1) >>
+				      d->page_shift,
+			      !!(fi->fh & O_DIRECT), &o);
+	}
+	if (n < 0)
+		reply_err(req, "read", ino, (int)-n);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	if (buf != stackbuf)
+		free(buf);
+}
+
+/* policy abort: the filesystem's BUG(). Report, flush the log, and leave
+ * without unmounting, so the mount answers ENOTCONN from now on. */
+static void __attribute__((noreturn))
+abort_daemon(struct dtfs *d, fuse_ino_t ino, uint64_t first, uint64_t last)
+{
+	fprintf(stderr,
+		"dtfs: ABORT (on_violation=abort): writepage of inode %llu "
+		"pages %llu-%llu found a dirty page without buffers; see the "
+		"dirty log\n",
+		(unsigned long long)ino, (unsigned long long)first,
+		(unsigned long long)last);
+	dt_log_flush(d->log);
+	fflush(stderr);
+	_exit(4);
+}
+
+static void dtfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		       size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct dtfs *d = dtfs_of(req);
+	uint64_t first = (uint64_t)off >> d->page_shift;
+	uint64_t last =
+		size ? ((uint64_t)off + size - 1) >> d->page_shift : first;
+	struct dt_origin o;
+	ssize_t n;
+	int verdict = 0;
+
+	dt_gate_pass(d->gates, ino, 1);
+	origin_of(req, &o);
+	if (fi->writepage) {
+		/* Every dirtying the kernel recorded before this writeback is
+		 * in the ring buffer now (tracer.bpf.c): drain, then decide. */
+		dt_tracer_drain(d->tracer);
+		verdict = dt_pages_writepage_begin(d->model, ino, first, last,
+						   &o);
+		if (verdict == 1)
+			abort_daemon(d, ino, first, last);
+		if (verdict < 0) {
+			dt_pages_writepage_end(d->model, ino, first, last);
+			fuse_reply_err(req, EIO);
+			return;
+		}
+	} else if (fi->fh & O_DIRECT) {
+		dt_pages_note(d->model, DT_SRC_FUSE, DT_EV_DIO_WRITE, ino,
+			      first, last, size, NULL, &o);
+	} else {
+		dt_pages_write(d->model, ino, first, last, &o);
+	}
+	n = dt_write(fs_of(req), ino, buf, size, off);
+	if (fi->writepage)
+		dt_pages_writepage_end(d->model, ino, first, last);
+	if (n < 0)
+		reply_err(req, "write", ino, (int)-n);
+	else
+		fuse_reply_write(req, (size_t)n);
+}
+
+static void dtfs_opendir(fuse_req_t req, fuse_ino_t ino,
+			 struct fuse_file_info *fi)
+{
+	struct dt_dir *d;
+	int ret = dt_opendir(fs_of(req), ino, &d);
+
+	if (ret) {
+		reply_err(req, "opendir", ino, -ret);
+		return;
+	}
+	fi->fh = (uintptr_t)d;
+	fuse_reply_open(req, fi);
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi, int plus)
+{
+	struct dt_dir *d = (struct dt_dir *)(uintptr_t)fi->fh;
+	char *buf = malloc(size), *p = buf;
+	size_t left = size;
+	const char *name;
+	struct stat st;
+
+	if (!buf) {
+		reply_err(req, "readdir", ino, ENOMEM);
+		return;
+	}
+	for (size_t i = (size_t)off; !dt_dir_entry(d, i, &name, &st); i++) {
+		size_t len;
+
+		if (plus) {
+			struct fuse_entry_param e;
+			int dots = !strcmp(name, ".") || !strcmp(name, "..");
+
+			memset(&e, 0, sizeof(e));
+			if (!dots) {
+				if (dt_lookup(fs_of(req), ino, name, &e.attr))
+					continue; /* gone since opendir */
+				e.ino = e.attr.st_ino;
+				e.generation = 1;
+				e.attr_timeout =
+					dtfs_of(req)->conf.attr_timeout;
+				e.entry_timeout =
+					dtfs_of(req)->conf.entry_timeout;
+			} else {
+				e.attr = st;
+			}
+			len = fuse_add_direntry_plus(req, p, left, name, &e,
+						     (off_t)i + 1);
+			if (len > left) {
+				if (!dots)
+					dt_forget(fs_of(req), e.ino, 1);
+				break;
+			}
+		} else {
+			len = fuse_add_direntry(req, p, left, name, &st,
+						(off_t)i + 1);
+			if (len > left)
+				break;
+		}
+		p += len;
+		left -= len;
+	}
+	fuse_reply_buf(req, buf, size - left);
+	free(buf);
+}
+
+static void dtfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			 struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, off, fi, 0);
+}
+
+static void dtfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			     off_t off, struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, off, fi, 1);
+}
+
+static void dtfs_releasedir(fuse_req_t req, fuse_ino_t ino,
+			    struct fuse_file_info *fi)
+{
+	(void)ino;
+	dt_closedir((struct dt_dir *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void dtfs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+			  struct fuse_file_info *fi)
+{
+	dtfs_fsync(req, ino, datasync, fi);
+}
+
+static void dtfs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv;
+	int ret = dt_statfs(fs_of(req), &sv);
+
+	if (ret)
+		reply_err(req, "statfs", ino, -ret);
+	else
+		fuse_reply_statfs(req, &sv);
+}
+
+static void dtfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			  const char *value, size_t size, int flags)
+{
+	fuse_reply_err(req,
+		       -dt_setxattr(fs_of(req), ino, name, value, size, flags));
+}
+
+static void dtfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			  size_t size)
+{
+	char *buf = size ? malloc(size) : NULL;
+	ssize_t n;
+
+	if (size && !buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = dt_getxattr(fs_of(req), ino, name, buf, size);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else if (size == 0)
+		fuse_reply_xattr(req, (size_t)n);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
+}
+
+static void dtfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	char *buf = size ? malloc(size) : NULL;
+	ssize_t n;
+
+	if (size && !buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = dt_listxattr(fs_of(req), ino, buf, size);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else if (size == 0)
+		fuse_reply_xattr(req, (size_t)n);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
+}
+
+static void dtfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	fuse_reply_err(req, -dt_removexattr(fs_of(req), ino, name));
+}
+
+static void dtfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
+			   off_t offset, off_t length,
+			   struct fuse_file_info *fi)
+{
+	struct dtfs *d = dtfs_of(req);
+	int ret = dt_fallocate(fs_of(req), ino, mode, offset, length);
+
+	(void)fi;
+	if (!ret && (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))) {
+		uint64_t ps = 1u << d->page_shift;
+		uint64_t first = ((uint64_t)offset + ps - 1) >> d->page_shift;
+		uint64_t end =
+			((uint64_t)offset + (uint64_t)length) >> d->page_shift;
+		struct dt_origin o;
+
+		origin_of(req, &o);
+		dt_pages_note(d->model, DT_SRC_FUSE, DT_EV_PUNCH, ino, first,
+			      end ? end - 1 : 0, (uint64_t)mode, NULL, &o);
+		if (end > first) /* the kernel drops whole pages it covers */
+			dt_pages_drop(d->model, ino, first, end - 1);
+	}
+	fuse_reply_err(req, -ret);
+}
+
+static void dtfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		       struct fuse_file_info *fi)
+{
+	off_t r = dt_lseek(fs_of(req), ino, off, whence);
+
+	(void)fi;
+	if (r < 0)
+		fuse_reply_err(req, (int)-r);
+	else
+		fuse_reply_lseek(req, r);
+}
+
+static void dtfs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
+				 off_t off_in, struct fuse_file_info *fi_in,
+				 fuse_ino_t ino_out, off_t off_out,
+				 struct fuse_file_info *fi_out, size_t len,
+				 int flags)
+{
+	ssize_t n;
+
+	(void)fi_in;
+	(void)fi_out;
+	if (flags) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	n = dt_copy_file_range(fs_of(req), ino_in, off_in, ino_out, off_out,
+			       len);
+	if (n < 0)
+		reply_err(req, "copy_file_range", ino_out, (int)-n);
+	else
+		fuse_reply_write(req, (size_t)n);
+}
+
+/* ---- control ioctls (include/dtfs/ioctl.h) -------------------------- */
+
+struct status_fill {
+	struct dtfs_status *st;
+};
+
+static void status_page(void *ctx, uint64_t index, unsigned int flags)
+{
+	struct dtfs_status *st = ctx;
+
+	if (st->npages < DTFS_STATUS_PAGES) {
+		st->pages[st->npages].index = index;
+		st->pages[st->npages].flags = flags;
+	}
+	st->npages++;
+}
+
+static int ioc_status(struct dtfs *d, fuse_ino_t ino, struct dtfs_status *st)
+{
+	struct dt_pages_counters c;
+	int ov, rel;
+
+	memset(st, 0, sizeof(*st));
+	st->abi_version = DTFS_ABI_VERSION;
+	st->tracer_on = d->tracer != NULL;
+	dt_pages_get_policy(d->model, &ov, &rel);
+	st->on_violation = ov;
+	st->release = rel;
+	dt_pages_counters(d->model, &c);
+	st->events = c.events;
+	st->tracked_pages = c.pages;
+	st->writes = c.writes;
+	st->writepages = c.writepages;
+	st->viol_no_notify = c.viol_no_notify;
+	st->viol_no_buffers = c.viol_no_buffers;
+	st->refused = c.refused;
+	for (int i = 0; i < DT_CLS_MAX && i < 8; i++)
+		st->dirty_by_class[i] = c.dirty_by_class[i];
+	st->tracer_events = dt_tracer_events(d->tracer);
+	st->log_bytes = d->log ? dt_log_bytes(d->log) : 0;
+	st->log_dropped = d->log ? dt_log_dropped(d->log) : 0;
+	st->ino = ino;
+	dt_gate_get(d->gates, ino, &st->gate_reads, &st->gate_writes,
+		    &st->gate_held);
+	dt_pages_each(d->model, ino, status_page, st);
+	return 0;
+}
+
+static void dtfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
+		       void *arg, struct fuse_file_info *fi, unsigned int flags,
+		       const void *in, size_t in_size, size_t out_size)
+{
+	struct dtfs *d = dtfs_of(req);
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+	struct dt_origin o;
+	char text[300];
+
+	(void)arg;
+	(void)fi;
+	if (flags & FUSE_IOCTL_COMPAT) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	if (c->uid != 0 && c->uid != d->owner) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (_IOC_TYPE(cmd) != DTFS_IOC_MAGIC) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	if (in_size < (_IOC_DIR(cmd) & _IOC_WRITE ? _IOC_SIZE(cmd) : 0) ||
+	    out_size < (_IOC_DIR(cmd) & _IOC_READ ? _IOC_SIZE(cmd) : 0)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	origin_of(req, &o);
+	switch (cmd) {
+	case DTFS_IOC_STATUS: {
+		struct dtfs_status *st = malloc(sizeof(*st));
+
+		if (!st) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		ioc_status(d, ino, st);
+		fuse_reply_ioctl(req, 0, st, sizeof(*st));
+		free(st);
+		return;
+	}
+	case DTFS_IOC_MARK: {
+		struct dtfs_mark m;
+
+		memcpy(&m, in, sizeof(m));
+		m.text[sizeof(m.text) - 1] = 0;
+		dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_MARK, ino, 0, 0, 0,
+			      m.text, &o);
+		fuse_reply_ioctl(req, 0, NULL, 0);
+		return;
+	}
+	case DTFS_IOC_EVICT: {
+		struct dtfs_range r;
+		int ret;
+
+		memcpy(&r, in, sizeof(r));
+		if (r.off > INT64_MAX || r.len > INT64_MAX) {
+			fuse_reply_err(req, EINVAL);
+			return;
+		}
+		dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_EVICT, ino,
+			      r.off >> d->page_shift,
+			      r.len ? (r.off + r.len - 1) >> d->page_shift
+				    : UINT64_MAX,
+			      0, NULL, &o);
+		/* no dtfs lock is held here: the kernel may call back into
+		 * dtfs (writeback) and spare threads serve that */
+		ret = fuse_lowlevel_notify_inval_inode(d->se, ino, (off_t)r.off,
+						       (off_t)r.len);
+		if (ret && ret != -ENOENT) {
+			fuse_reply_err(req, -ret);
+			return;
+		}
+		fuse_reply_ioctl(req, 0, NULL, 0);
+		return;
+	}
+	case DTFS_IOC_GATE: {
+		struct dtfs_gate g;
+
+		memcpy(&g, in, sizeof(g));
+		snprintf(text, sizeof(text), "reads=%u writes=%u", g.reads,
+			 g.writes);
+		dt_gate_set(d->gates, ino, g.reads, g.writes);
+		dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_GATE, ino, 0, 0, 0,
+			      text, &o);
+		fuse_reply_ioctl(req, 0, NULL, 0);
+		return;
+	}
+	case DTFS_IOC_RELEASE:
+		dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_GATE_RELEASE, ino, 0,
+			      0, 0, NULL, &o);
+		dt_gate_release(d->gates, ino);
+		fuse_reply_ioctl(req, 0, NULL, 0);
+		return;
+	case DTFS_IOC_WAIT_GATED: {
+		struct dtfs_gate g;
+
+		memcpy(&g, in, sizeof(g));
+		if (g.timeout_ms > 600000)
+			g.timeout_ms = 600000;
+		g.held = dt_gate_wait(d->gates, ino, g.timeout_ms);
+		if (!g.held) {
+			fuse_reply_err(req, ETIMEDOUT);
+			return;
+		}
+		fuse_reply_ioctl(req, 0, &g, sizeof(g));
+		return;
+	}
+	case DTFS_IOC_POLICY: {
+		struct dtfs_policy p;
+		int ov, rel;
+
+		memcpy(&p, in, sizeof(p));
+		if (p.on_violation < -1 || p.on_violation > DT_ON_ABORT ||
+		    p.release < -1 || p.release > DT_REL_EVICT) {
+			fuse_reply_err(req, EINVAL);
+			return;
+		}
+		dt_pages_set_policy(d->model, p.on_violation, p.release);
+		dt_pages_get_policy(d->model, &ov, &rel);
+		p.on_violation = ov;
+		p.release = rel;
+		snprintf(text, sizeof(text), "on_violation=%s release=%s",
+			 ov == DT_ON_WARN  ? "warn"
+			 : ov == DT_ON_EIO ? "eio"
+					   : "abort",
+			 rel == DT_REL_WRITEBACK ? "writeback" : "evict");
+		dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_POLICY, ino, 0, 0, 0,
+			      text, &o);
+		fuse_reply_ioctl(req, 0, &p, sizeof(p));
+		return;
+	}
+	}
+	fuse_reply_err(req, ENOTTY);
+}
+
+static const struct fuse_lowlevel_ops dtfs_ops = {
+	.init = dtfs_init,
+	.lookup = dtfs_lookup,
+	.forget = dtfs_forget,
+	.forget_multi = dtfs_forget_multi,
+	.getattr = dtfs_getattr,
+	.setattr = dtfs_setattr,
+	.readlink = dtfs_readlink,
+	.mknod = dtfs_mknod,
+	.mkdir = dtfs_mkdir,
+	.symlink = dtfs_symlink,
+	.link = dtfs_link,
+	.unlink = dtfs_unlink,
+	.rmdir = dtfs_rmdir,
+	.rename = dtfs_rename,
+	.open = dtfs_open,
+	.create = dtfs_create,
+	.read = dtfs_read,
+	.write = dtfs_write,
+	.flush = dtfs_flush,
+	.release = dtfs_release,
+	.fsync = dtfs_fsync,
+	.opendir = dtfs_opendir,
+	.readdir = dtfs_readdir,
+	.readdirplus = dtfs_readdirplus,
+	.releasedir = dtfs_releasedir,
+	.fsyncdir = dtfs_fsyncdir,
+	.statfs = dtfs_statfs,
+	.setxattr = dtfs_setxattr,
+	.getxattr = dtfs_getxattr,
+	.listxattr = dtfs_listxattr,
+	.removexattr = dtfs_removexattr,
+	.fallocate = dtfs_fallocate,
+	.lseek = dtfs_lseek,
+	.copy_file_range = dtfs_copy_file_range,
+	.ioctl = dtfs_ioctl,
+};
+
+/* ---- command line --------------------------------------------------- */
+
+#define DTFS_OPT(t, p)                              \
+	{                                           \
+		t, offsetof(struct dtfs_conf, p), 1 \
+	}
+static const struct fuse_opt dtfs_opts[] = {
+	DTFS_OPT("writeback_cache", writeback_cache),
+	DTFS_OPT("attr_timeout=%lf", attr_timeout),
+	DTFS_OPT("entry_timeout=%lf", entry_timeout),
+	DTFS_OPT("max_threads=%d", max_threads),
+	DTFS_OPT("tracer=%s", tracer),
+	DTFS_OPT("on_violation=%s", on_violation),
+	DTFS_OPT("release=%s", release),
+	DTFS_OPT("dirty_log=%s", dirty_log),
+	DTFS_OPT("dirty_log_max=%d", dirty_log_max),
+	DTFS_OPT("-h", show_help),
+	DTFS_OPT("--help", show_help),
+	DTFS_OPT("-V", show_version),
+	DTFS_OPT("--version", show_version),
+	FUSE_OPT_END};
+
+static int opt_proc(void *data, const char *arg, int key,
+		    struct fuse_args *outargs)
+{
+	struct dtfs_conf *c = data;
+
+	(void)outargs;
+	if (key != FUSE_OPT_KEY_NONOPT)
+		return 1;
+	if (!c->store) {
+		c->store = strdup(arg);
+		return 0;
+	}
+	c->nonopt++;
+	return 1; /* the mountpoint: fuse_parse_cmdline takes it */
+}
+
+static void usage(const char *prog)
+{
+	printf("usage: %s STORE MOUNTPOINT [options]\n"
+	       "\n"
+	       "Mount the dtfs store in directory STORE (created if absent) "
+	       "on\n"
+	       "MOUNTPOINT.\n"
+	       "\n"
+	       "dtfs options:\n"
+	       "    -o writeback_cache     let the kernel cache writes "
+	       "(default:\n"
+	       "                           write-through, every write() "
+	       "reaches dtfs)\n"
+	       "    -o attr_timeout=SECS   attribute cache timeout (default "
+	       "1.0)\n"
+	       "    -o entry_timeout=SECS  name cache timeout (default 1.0)\n"
+	       "    -o max_threads=N       request threads at most (default "
+	       "16)\n"
+	       "    -o tracer=auto|on|off  kernel tracer (default auto: on "
+	       "where it\n"
+	       "                           loads; on: fail the mount if it "
+	       "cannot)\n"
+	       "    -o on_violation=warn|eio|abort\n"
+	       "                           writepage of a dirty page without "
+	       "buffers:\n"
+	       "                           log it, refuse the data, or stop "
+	       "(default warn)\n"
+	       "    -o release=writeback|evict\n"
+	       "                           buffers go at writeback (default) "
+	       "or eviction\n"
+	       "    -o dirty_log=PATH|off  dirty log (default "
+	       "STORE/dirty.log)\n"
+	       "    -o dirty_log_max=MIB   rotate the dirty log past MIB "
+	       "(default 256)\n"
+	       "\n"
+	       "FUSE options:\n",
+	       prog);
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+static int parse_choice(const char *opt, const char *val,
+			const char *const *names, int def)
+{
+	if (!val)
+		return def;
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(val, names[i]))
+			return i;
+	fprintf(stderr, "dtfs: bad value '%s' for -o %s\n", val, opt);
+	return -1;
+}
+
+/* The device number of our mount, from mountinfo (never stat the
+ * mountpoint: that would be a request to ourselves). */
+static int mount_dev(const char *mnt, unsigned int *major, unsigned int *minor)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[8192], path[PATH_MAX];
+	int found = 0;
+
+	if (!f)
+		return -errno;
+	if (!realpath(mnt, path))
+		snprintf(path, sizeof(path), "%s", mnt);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int ma, mi;
+		char mp[4096], *sep;
+
+		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &ma, &mi, mp) != 3)
+			continue;
+		sep = strstr(line, " - ");
+		if (!sep || strncmp(sep + 3, "fuse.dtfs ", 10))
+			continue;
+		/* mountinfo escapes spaces as \040: compare unescaped */
+		{
+			char un[4096];
+			size_t j = 0;
+
+			for (size_t i = 0; mp[i] && j < sizeof(un) - 1; i++) {
+				if (mp[i] == '\\' && mp[i + 1] && mp[i + 2] &&
+				    mp[i + 3]) {
+					un[j++] =
+						(char)((mp[i + 1] - '0') * 64 +
+						       (mp[i + 2] - '0') * 8 +
+						       (mp[i + 3] - '0'));
+					i += 3;
+				} else {
+					un[j++] = mp[i];
+				}
+			}
+			un[j] = 0;
+			if (strcmp(un, path))
+				continue;
+		}
+		*major = ma;
+		*minor = mi;
+		found = 1; /* the last one is the topmost */
+	}
+	fclose(f);
+	return found ? 0 : -ENOENT;
+}
+
+/* After the mount is up: the tracer (per -o tracer=) and the dirty log. */
+static int start_tracking(struct dtfs *d, const char *store, const char *mnt,
+			  int tracer_mode)
+{
+	char why[256] = "", path[PATH_MAX + 32], text[2 * PATH_MAX + 512];
+	unsigned int ma = 0, mi = 0;
+	int ret = 0;
+
+	if (tracer_mode != 2) { /* not off */
+		ret = mount_dev(mnt, &ma, &mi);
+		if (ret)
+			snprintf(why, sizeof(why),
+				 "cannot find the mount in mountinfo");
+		else
+			ret = dt_tracer_start(ma, mi, d->model, &d->tracer, why,
+					      sizeof(why));
+		if (ret && tracer_mode == 1) {
+			fprintf(stderr,
+				"dtfs: tracer=on but it cannot load: %s\n",
+				why);
+			return -1;
+		}
+		if (ret)
+			fprintf(stderr,
+				"dtfs: kernel tracer off (%s): write-notify is "
+				"inferred, not observed; no violations are "
+				"reported\n",
+				why);
+	}
+	if (!d->tracer)
+		dt_pages_free(d->model), d->model = dt_pages_new(NULL, 0);
+	if (!d->model)
+		return -1;
+	if (d->conf.dirty_log && !strcmp(d->conf.dirty_log, "off"))
+		return 0;
+	if (d->conf.dirty_log)
+		snprintf(path, sizeof(path), "%s", d->conf.dirty_log);
+	else
+		snprintf(path, sizeof(path), "%s/dirty.log", store);
+	ret = dt_log_open(path, (uint64_t)d->conf.dirty_log_max << 20,
+			  d->tracer ? DT_LOGF_TRACER : 0, &d->log);
+	if (ret) {
+		fprintf(stderr, "dtfs: dirty log %s: %s\n", path,
+			strerror(-ret));
+		return -1;
+	}
+	dt_pages_set_log(d->model, d->log);
+	snprintf(text, sizeof(text), "store=%s mount=%s dev=%u:%u tracer=%s %s",
+		 store, mnt, ma, mi, d->tracer ? "on" : "off",
+		 d->tracer ? "" : why);
+	dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_MOUNT, 0, 0, 0, 0, text,
+		      NULL);
+	return 0;
+}
+
+/*
+ * Daemonize before opening the store (RocksDB's threads do not survive a
+ * fork), but keep the parent waiting on a pipe until the child has mounted
+ * or failed, so errors reach the user's terminal and the exit code.
+ */
+static int status_fd = -1;
+
+static int start_daemon(void)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1) {
+			int st;
+
+			waitpid(pid, &st, 0);
+			_exit(WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st)
+							       : 1);
+		}
+		_exit(0);
+	}
+	close(p[0]);
+	status_fd = p[1];
+	setsid();
+	return 0;
+}
+
+static void daemon_ready(const char *store)
+{
+	char path[PATH_MAX + 16];
+	int fd;
+
+	if (status_fd < 0)
+		return;
+	/* From now on stderr is the daemon's log next to the store. */
+	snprintf(path, sizeof(path), "%s/dtfs.log", store);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		dup2(fd, 2);
+		close(fd);
+	}
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		close(fd);
+	}
+	if (chdir("/") < 0)
+		(void)0;
+	if (write(status_fd, "", 1) != 1)
+		(void)0;
+	close(status_fd);
+	status_fd = -1;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts opts = {0};
+	struct fuse_loop_config *lc = NULL;
+	struct fuse_session *se = NULL;
+	struct dtfs d = {0};
+	struct dt_fs_opts fo = {.create = 1, .blob = !!getenv("DTFS_BLOB")};
+	char err[512], store[PATH_MAX];
+	struct stat st;
+	int ret = 1, tracer_mode = 0, on_violation = 0, release = 0;
+
+	d.conf.attr_timeout = 1.0;
+	d.conf.entry_timeout = 1.0;
+	d.conf.max_threads = 16;
+	d.conf.dirty_log_max = 256;
+	if (fuse_opt_parse(&args, &d.conf, dtfs_opts, opt_proc) < 0)
+		return 2;
+	if (d.conf.show_help) {
+		usage(argv[0]);
+		return 0;
+	}
+	if (d.conf.show_version) {
+		printf("dtfs store format %d, FUSE library %s\n",
+		       DT_FORMAT_VERSION, fuse_pkgversion());
+		return 0;
+	}
+	/* The kernel checks permissions; dtfs never gives them away. */
+	if (fuse_opt_add_arg(&args, "-odefault_permissions,subtype=dtfs") ||
+	    fuse_parse_cmdline(&args, &opts) != 0)
+		return 2;
+	if (!d.conf.store || !opts.mountpoint) {
+		fprintf(stderr,
+			"usage: %s STORE MOUNTPOINT [-f] [-o opts]"
+			" (--help for more)\n",
+			argv[0]);
+		return 2;
+	}
+	if (d.conf.nonopt > 1) {
+		fprintf(stderr, "dtfs: too many arguments\n");
+		return 2;
+	}
+	if (d.conf.attr_timeout < 0 || d.conf.entry_timeout < 0 ||
+	    d.conf.max_threads < 1 || d.conf.dirty_log_max < 1) {
+		fprintf(stderr,
+			"dtfs: bad timeout, thread count or log size option\n");
+		return 2;
+	}
+	{
+		static const char *const tr[] = {"auto", "on", "off", NULL};
+		static const char *const ov[] = {"warn", "eio", "abort", NULL};
+		static const char *const rl[] = {"writeback", "evict", NULL};
+
+		tracer_mode = parse_choice("tracer", d.conf.tracer, tr, 0);
+		on_violation = parse_choice("on_violation", d.conf.on_violation,
+					    ov, DT_ON_WARN);
+		release = parse_choice("release", d.conf.release, rl,
+				       DT_REL_WRITEBACK);
+		if (tracer_mode < 0 || on_violation < 0 || release < 0)
+			return 2;
+	}
+	if (tracer_mode == 1 && geteuid() != 0) {
+		fprintf(stderr, "dtfs: tracer=on needs root (BPF)\n");
+		return 2;
+	}
+	if (stat(opts.mountpoint, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "dtfs: mountpoint %s: %s\n", opts.mountpoint,
+			errno ? strerror(errno) : "not a directory");
+		return 2;
+	}
+	if (!realpath(d.conf.store, store)) {
+		if (errno != ENOENT) {
+			fprintf(stderr, "dtfs: store %s: %s\n", d.conf.store,
+				strerror(errno));
+			return 2;
+		}
+		/* not there yet: the daemon chdirs to /, so make it absolute */
+		char cwd[PATH_MAX];
+
+		if (d.conf.store[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+			snprintf(store, sizeof(store), "%s", d.conf.store);
+		else if ((size_t)snprintf(store, sizeof(store), "%s/%s", cwd,
+					  d.conf.store) >= sizeof(store)) {
+			fprintf(stderr, "dtfs: store path too long\n");
+			return 2;
+		}
+	}
+	if (access("/dev/fuse", R_OK | W_OK) < 0) {
+		fprintf(stderr, "dtfs: /dev/fuse: %s\n", strerror(errno));
+		return 1;
+	}
+	if (!opts.foreground && start_daemon() < 0) {
+		fprintf(stderr, "dtfs: cannot start daemon: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	ret = dt_fs_open(store, &fo, &d.fs, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "dtfs: %s\n", err);
+		ret = ret == -EBUSY ? 3 : 1;
+		goto out;
+	}
+	ret = 1;
+	d.owner = getuid();
+	d.page_shift = (unsigned int)__builtin_ctzl(
+		(unsigned long)sysconf(_SC_PAGESIZE));
+	d.gates = dt_gates_new();
+	d.model = dt_pages_new(NULL, 1);
+	if (!d.gates || !d.model)
+		goto out;
+	dt_pages_set_policy(d.model, on_violation, release);
+	se = fuse_session_new(&args, &dtfs_ops, sizeof(dtfs_ops), &d);
+	if (!se)
+		goto out;
+	d.se = se;
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out;
+	if (fuse_session_mount(se, opts.mountpoint) != 0)
+		goto out_sig;
+	if (start_tracking(&d, store, opts.mountpoint, tracer_mode) < 0) {
+		fuse_session_unmount(se);
+		goto out_sig;
+	}
+	dt_pages_set_policy(d.model, on_violation, release);
+	{
+		char pol[80];
+
+		snprintf(pol, sizeof(pol), "on_violation=%s release=%s",
+			 on_violation == DT_ON_WARN  ? "warn"
+			 : on_violation == DT_ON_EIO ? "eio"
+						     : "abort",
+			 release == DT_REL_WRITEBACK ? "writeback" : "evict");
+		dt_pages_note(d.model, DT_SRC_DTFS, DT_EV_POLICY, 0, 0, 0, 0,
+			      pol, NULL);
+	}
+	daemon_ready(store);
+	fprintf(stderr, "dtfs: mounted %s on %s (%s)\n", store, opts.mountpoint,
+		d.conf.writeback_cache ? "writeback_cache" : "write-through");
+	if (opts.singlethread) {
+		ret = fuse_session_loop(se);
+	} else {
+		lc = fuse_loop_cfg_create();
+		fuse_loop_cfg_set_clone_fd(lc, opts.clone_fd);
+		/* spare threads: requests a kernel callback triggers must
+		 * always find one free (DESIGN §4) */
+		fuse_loop_cfg_set_idle_threads(lc, 4);
+		fuse_loop_cfg_set_max_threads(lc, (unsigned)d.conf.max_threads);
+		ret = fuse_session_loop_mt(se, lc);
+		fuse_loop_cfg_destroy(lc);
+	}
+	fuse_session_unmount(se);
+	fprintf(stderr, "dtfs: unmounted %s\n", opts.mountpoint);
+	dt_tracer_stop(d.tracer);
+	d.tracer = NULL;
+out_sig:
+	fuse_remove_signal_handlers(se);
+out:
+	if (se)
+		fuse_session_destroy(se);
+	if (d.fs)
+		dt_fs_close(d.fs);
+	dt_tracer_stop(d.tracer);
+	dt_log_close(d.log);
+	dt_pages_free(d.model);
+	dt_gates_free(d.gates);
+	free(opts.mountpoint);
+	free(d.conf.store);
+	fuse_opt_free_args(&args);
+	return ret ? (ret < 0 ? 1 : ret) : 0;
+}
