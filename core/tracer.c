@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "dtfs/tracer.h"
@@ -250,6 +252,25 @@ static void *poll_main(void *arg)
 	return NULL;
 }
 
+/*
+ * libbpf attaches tracepoint programs through tracefs (the event ids under
+ * events/). A fresh machine may not have it mounted: as root, mount it at
+ * its usual place, as `mount -t tracefs nodev /sys/kernel/tracing` would.
+ */
+static void ensure_tracefs(void)
+{
+	struct stat st;
+
+	if (!stat("/sys/kernel/tracing/events", &st) ||
+	    !stat("/sys/kernel/debug/tracing/events", &st))
+		return;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		fprintf(stderr,
+			"dtfs: cannot mount tracefs at "
+			"/sys/kernel/tracing: %s\n",
+			strerror(errno));
+}
+
 static int silent(enum libbpf_print_level l, const char *fmt, va_list ap)
 {
 	(void)l;
@@ -307,6 +328,7 @@ int dt_tracer_start(unsigned int major, unsigned int minor,
 			 strerror(-ret));
 		goto fail;
 	}
+	ensure_tracefs();
 	ret = dt_tracer_bpf__attach(t->skel);
 	if (ret) {
 		snprintf(why, whylen, "cannot attach tracepoints: %s",
