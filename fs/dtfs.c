@@ -1194,6 +1194,14 @@ static void daemon_ready(const char *store)
 	status_fd = -1;
 }
 
+static int has_fsname(const struct fuse_args *a)
+{
+	for (int i = 0; i < a->argc; i++)
+		if (strstr(a->argv[i], "fsname="))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -1305,6 +1313,21 @@ int main(int argc, char *argv[])
 	if (!d.gates || !d.model)
 		goto out;
 	dt_pages_set_policy(d.model, on_violation, release);
+	/* the store shows as the mount's source (mount(8), mountinfo),
+	 * unless the user named one: tools find the dirty log from it */
+	if (!has_fsname(&args)) {
+		char *o = NULL, *arg = NULL;
+
+		if (fuse_opt_add_opt_escaped(&o, store) ||
+		    asprintf(&arg, "-ofsname=%s", o) < 0 ||
+		    fuse_opt_add_arg(&args, arg)) {
+			free(o);
+			free(arg);
+			goto out;
+		}
+		free(o);
+		free(arg);
+	}
 	se = fuse_session_new(&args, &dtfs_ops, sizeof(dtfs_ops), &d);
 	if (!se)
 		goto out;
