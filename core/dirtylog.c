@@ -512,6 +512,15 @@ int dt_log_read(struct dt_log_reader *rd, struct dt_rec *r, char *text)
 	return DT_READ_OK;
 }
 
+int dt_log_reader_seek(struct dt_log_reader *rd, uint64_t off)
+{
+	if (off < DT_LOG_HDR_SIZE || fseeko(rd->f, (off_t)off, SEEK_SET))
+		return -EINVAL;
+	rd->off = off;
+	rd->done = 0;
+	return 0;
+}
+
 uint64_t dt_log_reader_offset(struct dt_log_reader *rd)
 {
 	return rd->off;

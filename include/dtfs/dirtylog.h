@@ -153,6 +153,9 @@ const struct dt_log_hdr *dt_log_reader_hdr(struct dt_log_reader *rd);
 int dt_log_read(struct dt_log_reader *rd, struct dt_rec *r, char *text);
 /* Offset of the first byte not read as a good record. */
 uint64_t dt_log_reader_offset(struct dt_log_reader *rd);
+/* Go on reading at @off, an offset dt_log_reader_offset gave (a log
+ * still being written: read to its end, wait, seek back, read again). */
+int dt_log_reader_seek(struct dt_log_reader *rd, uint64_t off);
 void dt_log_reader_close(struct dt_log_reader *rd);
 
 #endif
