@@ -23,6 +23,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 LDFLAGS += $(SAN)
 LIBS_CORE := $(shell pkg-config --libs rocksdb libbpf 2>/dev/null) -lpthread
 LIBS_FUSE := $(shell pkg-config --libs fuse3 2>/dev/null)
+LIBS_URING := $(shell pkg-config --libs liburing 2>/dev/null)
 LIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null)
 
 # Debian packages needed to build and to run the whole suite.
@@ -34,7 +35,7 @@ CORE_SRCS := core/store.c core/fs.c core/fsck.c core/dirtylog.c core/pagestate.c
 	     core/classify.c core/tracer.c core/gate.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 
-PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl
+PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl $(B)/dtfs-pin
 TEST_PROGS := $(B)/test_core $(B)/test_dirty $(B)/nullfs $(B)/dt-mnt-helper $(B)/dt-bench-meta
 
 .PHONY: all build deps check unit mount-tests san-check demo bench install clean format
@@ -76,6 +77,9 @@ $(B)/dtfs-fsck: $(B)/tools/dtfs-fsck.o $(B)/libdtcore.a
 
 $(B)/dtfs-log: $(B)/tools/dtfs-log.o $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+$(B)/dtfs-pin: $(B)/tools/dtfs-pin.o $(B)/libdtcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_URING) $(LIBS_CORE)
 
 $(B)/dtfsctl: $(B)/tools/dtfsctl.o
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -124,9 +128,9 @@ install: build
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfsctl $(DESTDIR)$(SBINDIR)/
-	install -m 755 $(B)/dtfs-log $(DESTDIR)$(BINDIR)/
+	install -m 755 $(B)/dtfs-log $(B)/dtfs-pin $(DESTDIR)$(BINDIR)/
 	install -m 644 man/dtfs.8 man/dtfs-fsck.8 man/dtfsctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 644 man/dtfs-log.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/dtfs-log.1 man/dtfs-pin.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/dtfs-dirtylog.5 $(DESTDIR)$(MANDIR)/man5/
 
 format:
