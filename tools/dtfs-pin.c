@@ -1408,6 +1408,24 @@ static void on_signal(int sig)
 	interrupted = sig;
 }
 
+/* Open every gate on the files of @dir (an interrupted scenario). */
+static void release_gates(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NONBLOCK);
+
+		if (fd >= 0) {
+			ioctl(fd, DTFS_IOC_RELEASE);
+			close(fd);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
 /* ---- evidence ---- */
 
 struct evidence {
@@ -1586,10 +1604,15 @@ static void run_one(const struct scenario *sc, int rep, struct result *res)
 			break;
 		}
 	}
-	if (timed_out || interrupted) {
+	if (timed_out) {
 		/* the watchdog: whatever the child waits for in dtfs will
 		 * now fail, so it can be reaped */
 		abort_connection();
+		kill(ctx.child, SIGKILL);
+	} else if (interrupted) {
+		/* let held requests go, so the child can die without
+		 * breaking the mount (reap_child escalates if it cannot) */
+		release_gates(sdir);
 		kill(ctx.child, SIGKILL);
 	}
 	reap_child(ctx.child, &status);
@@ -1887,7 +1910,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc && !run)
+	if (optind < argc && !run && !list)
 		die("unexpected argument '%s' (scenarios go after --run)",
 		    argv[optind]);
 	pats = argv + optind;
@@ -1923,6 +1946,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
 	atexit(cleanup);
 	{
 		const char *t = getenv("TMPDIR");
@@ -2068,7 +2092,7 @@ int main(int argc, char **argv)
 		       nrun - nfail - nskip, nfail, nskip);
 	} else {
 		/* the matrix: rows are pin methods, columns cleaners */
-		const char *rows[NSCEN], *cols[NSCEN];
+		const char *rows[NSCEN] = {0}, *cols[NSCEN] = {0};
 		int nr = 0, nc = 0;
 
 		for (size_t i = 0; i < NSCEN; i++) {
