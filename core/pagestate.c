@@ -583,11 +583,25 @@ void dt_pages_each(struct dt_pages *m, uint64_t ino,
 	pthread_mutex_unlock(&m->lock);
 }
 
-void dt_pages_replay(struct dt_pages *m, const struct dt_rec *r,
-		     const char *text)
+int dt_pages_replay(struct dt_pages *m, const struct dt_rec *r,
+		    const char *text)
 {
 	struct dt_origin o = {.ts = r->ts, .pid = r->pid};
 
+	switch (r->event) {
+	case DT_EV_WRITE:
+	case DT_EV_WRITEPAGE:
+	case DT_EV_READ:
+	case DT_EV_CACHE_ADD:
+	case DT_EV_CACHE_DEL:
+		/* these give pages state one by one: a range the daemon
+		 * never logs is a damaged or forged record, not replayed
+		 * (a fuzzer found that it made check loop for ever) */
+		if (r->last < r->first ||
+		    r->last - r->first >= DT_REPLAY_MAX_PAGES)
+			return -EINVAL;
+		break;
+	}
 	memcpy(o.comm, r->comm, sizeof(o.comm));
 	switch (r->event) {
 	case DT_EV_WRITE:
@@ -634,4 +648,5 @@ void dt_pages_replay(struct dt_pages *m, const struct dt_rec *r,
 		break;
 	}
 	}
+	return 0;
 }

@@ -105,9 +105,13 @@ void dt_pages_kernel_fault(struct dt_pages *m, uint64_t ino, uint64_t index,
 			   const struct dt_origin *o);
 
 /* Apply one dirty-log record to the model, as the daemon did live: how
- * dtfs-log check and timeline re-verify a log offline. */
-void dt_pages_replay(struct dt_pages *m, const struct dt_rec *r,
-		     const char *text);
+ * dtfs-log check and timeline re-verify a log offline. -EINVAL (nothing
+ * applied) for a record whose page range the daemon never logs: reversed,
+ * or DT_REPLAY_MAX_PAGES or more pages for an event that gives each page
+ * state (one FUSE request or folio is at most a few hundred pages). */
+#define DT_REPLAY_MAX_PAGES (1u << 16)
+int dt_pages_replay(struct dt_pages *m, const struct dt_rec *r,
+		    const char *text);
 
 /* state of one page, 0 if nothing is known */
 unsigned int dt_pages_state(struct dt_pages *m, uint64_t ino, uint64_t index);

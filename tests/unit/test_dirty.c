@@ -405,6 +405,44 @@ END_TEST
 
 /* ---- classifier, on stacks recorded on the project's kernel ---- */
 
+START_TEST(test_replay_refuses_bad_ranges)
+{
+	/* ranges the daemon never logs (a fuzzer's find): not replayed */
+	struct viols v = {0};
+	struct dt_pages *m = model(&v, 1);
+	struct dt_pages_counters c;
+	struct dt_rec r = {.ino = 9, .event = DT_EV_WRITE};
+
+	r.first = 0;
+	r.last = UINT64_MAX;
+	ck_assert_int_eq(dt_pages_replay(m, &r, ""), -EINVAL);
+	r.first = 5;
+	r.last = 4;
+	ck_assert_int_eq(dt_pages_replay(m, &r, ""), -EINVAL);
+	r.event = DT_EV_CACHE_ADD;
+	r.first = 1;
+	r.last = DT_REPLAY_MAX_PAGES + 1;
+	ck_assert_int_eq(dt_pages_replay(m, &r, ""), -EINVAL);
+	dt_pages_counters(m, &c);
+	ck_assert_uint_eq(c.pages, 0);
+	/* a real one still applies */
+	r.event = DT_EV_WRITE;
+	r.first = 0;
+	r.last = 255;
+	ck_assert_int_eq(dt_pages_replay(m, &r, ""), 0);
+	dt_pages_counters(m, &c);
+	ck_assert_uint_eq(c.writes, 1);
+	/* truncate to the end (last = UINT64_MAX) is a real record */
+	r.event = DT_EV_TRUNCATE;
+	r.first = 0;
+	r.last = UINT64_MAX;
+	ck_assert_int_eq(dt_pages_replay(m, &r, ""), 0);
+	dt_pages_counters(m, &c);
+	ck_assert_uint_eq(c.pages, 0);
+	dt_pages_free(m);
+}
+END_TEST
+
 START_TEST(test_classify)
 {
 	static const char *const mmap_store[] = {
@@ -536,6 +574,7 @@ static Suite *dirty_suite(void)
 	tcase_add_test(tl, test_log_torn_and_garbage);
 	tcase_add_test(tl, test_log_rotation);
 	tcase_add_test(tl, test_log_replay_matches);
+	tcase_add_test(tl, test_replay_refuses_bad_ranges);
 	tcase_add_test(tc, test_classify);
 	suite_add_tcase(s, tm);
 	suite_add_tcase(s, tl);
