@@ -29,7 +29,7 @@ LIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null)
 # Debian packages needed to build and to run the whole suite.
 DEB_PKGS := gcc make pkg-config libfuse3-dev fuse3 librocksdb-dev liburing-dev \
 	    check libbpf-dev bpftool clang fio bindfs attr e2fsprogs util-linux \
-	    psmisc procps
+	    psmisc procps libclang-rt-14-dev
 
 CORE_SRCS := core/store.c core/fs.c core/fsck.c core/dirtylog.c core/pagestate.c \
 	     core/classify.c core/tracer.c core/gate.c
@@ -38,7 +38,8 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl $(B)/dtfs-pin
 TEST_PROGS := $(B)/test_core $(B)/test_dirty $(B)/nullfs $(B)/dt-mnt-helper $(B)/dt-bench-meta
 
-.PHONY: all build deps check unit mount-tests san-check demo bench install clean format
+.PHONY: all build deps check unit mount-tests san-check demo bench install clean format \
+	fuzz fuzz-build fuzz-short
 
 # `make` installs what is missing first; pkg-config is asked only after that.
 all: deps
@@ -112,11 +113,34 @@ check: deps
 	$(MAKE) unit
 	$(MAKE) mount-tests
 	$(MAKE) san-check
+	$(MAKE) fuzz-short
 
 san-check:
 	$(MAKE) B=build-san CC=clang SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" build
 	ASAN_OPTIONS=detect_leaks=1 $(MAKE) B=build-san unit
 	ASAN_OPTIONS=detect_leaks=0 tests/mount/run.sh build-san
+
+# libFuzzer targets (tests/fuzz), core built with coverage + ASan/UBSan in
+# build-fuzz/. fuzz-short: seconds per target on a copy of the seed corpus
+# plus every regression input (part of check); fuzz: FUZZ_TIME seconds per
+# target, new corpus entries kept in tests/fuzz/corpus/.
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=undefined
+FUZZ_TARGETS := fuzz_dirtylog
+FUZZ_TIME ?= 300
+
+$(B)/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(B)/libdtcore.a
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS_CORE)
+
+fuzz-build:
+	$(MAKE) B=build-fuzz CC=clang SAN="$(FUZZ_SAN)" \
+		$(FUZZ_TARGETS:%=build-fuzz/%)
+
+fuzz-short: fuzz-build
+	tests/fuzz/run.sh build-fuzz 10 $(FUZZ_TARGETS)
+
+fuzz: deps fuzz-build
+	tests/fuzz/run.sh --keep build-fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
 
 demo: all
 	tests/demo.sh $(B)
@@ -137,6 +161,6 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
