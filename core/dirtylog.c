@@ -512,6 +512,22 @@ int dt_log_read(struct dt_log_reader *rd, struct dt_rec *r, char *text)
 	return DT_READ_OK;
 }
 
+void dt_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
 int dt_log_reader_seek(struct dt_log_reader *rd, uint64_t off)
 {
 	if (off < DT_LOG_HDR_SIZE || fseeko(rd->f, (off_t)off, SEEK_SET))

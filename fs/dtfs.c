@@ -185,6 +185,21 @@ static void dtfs_getattr(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_attr(req, &st, dtfs_of(req)->conf.attr_timeout);
 }
 
+/* FUSE's setattr bits and core's */
+static const struct {
+	int fuse, dt;
+} set_map[] = {
+	{FUSE_SET_ATTR_MODE, DT_SET_MODE},
+	{FUSE_SET_ATTR_UID, DT_SET_UID},
+	{FUSE_SET_ATTR_GID, DT_SET_GID},
+	{FUSE_SET_ATTR_SIZE, DT_SET_SIZE},
+	{FUSE_SET_ATTR_ATIME, DT_SET_ATIME},
+	{FUSE_SET_ATTR_MTIME, DT_SET_MTIME},
+	{FUSE_SET_ATTR_ATIME_NOW, DT_SET_ATIME_NOW},
+	{FUSE_SET_ATTR_MTIME_NOW, DT_SET_MTIME_NOW},
+	{FUSE_SET_ATTR_CTIME, DT_SET_CTIME},
+};
+
 static void dtfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			 int to_set, struct fuse_file_info *fi)
 {
@@ -192,24 +207,9 @@ static void dtfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	int valid = 0, ret;
 
 	(void)fi;
-	if (to_set & FUSE_SET_ATTR_MODE)
-		valid |= DT_SET_MODE;
-	if (to_set & FUSE_SET_ATTR_UID)
-		valid |= DT_SET_UID;
-	if (to_set & FUSE_SET_ATTR_GID)
-		valid |= DT_SET_GID;
-	if (to_set & FUSE_SET_ATTR_SIZE)
-		valid |= DT_SET_SIZE;
-	if (to_set & FUSE_SET_ATTR_ATIME)
-		valid |= DT_SET_ATIME;
-	if (to_set & FUSE_SET_ATTR_MTIME)
-		valid |= DT_SET_MTIME;
-	if (to_set & FUSE_SET_ATTR_ATIME_NOW)
-		valid |= DT_SET_ATIME_NOW;
-	if (to_set & FUSE_SET_ATTR_MTIME_NOW)
-		valid |= DT_SET_MTIME_NOW;
-	if (to_set & FUSE_SET_ATTR_CTIME)
-		valid |= DT_SET_CTIME;
+	for (size_t i = 0; i < sizeof(set_map) / sizeof(set_map[0]); i++)
+		if (to_set & set_map[i].fuse)
+			valid |= set_map[i].dt;
 	ret = dt_setattr(fs_of(req), ino, attr, valid, &st);
 	if (!ret && (valid & DT_SET_SIZE)) {
 		struct dtfs *d = dtfs_of(req);

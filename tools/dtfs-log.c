@@ -232,22 +232,6 @@ static void fmt_range(const struct dt_rec *r, char *out, size_t len)
 		snprintf(out, len, "%" PRIu64 "-%" PRIu64, r->first, r->last);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static int cmd_show(const char *path, const struct filt *f, int json)
 {
 	struct dt_log_reader *rd;
@@ -277,17 +261,17 @@ static int cmd_show(const char *path, const struct filt *f, int json)
 			       "%" PRIu64 ",\"file\":",
 			       r.seq, r.ts, dt_source_name(r.source),
 			       dt_event_name(r.event), r.ino);
-			json_str(stdout,
-				 r.ino ? path_of(&nm, r.ino, buf, sizeof(buf))
-				       : "");
+			dt_json_str(stdout, r.ino ? path_of(&nm, r.ino, buf,
+							    sizeof(buf))
+						  : "");
 			printf(",\"first\":%" PRIu64 ",\"last\":%" PRIu64
 			       ",\"aux\":%" PRIu64
 			       ",\"class\":\"%s\",\"pid\":%u,\"comm\":",
 			       r.first, r.last, r.aux, dt_class_name(r.cls),
 			       r.pid);
-			json_str(stdout, comm);
+			dt_json_str(stdout, comm);
 			printf(",\"text\":");
-			json_str(stdout, text);
+			dt_json_str(stdout, text);
 			printf("}\n");
 		} else {
 			printf("%8" PRIu64

@@ -1714,22 +1714,6 @@ out:
 
 /* ---- output ---- */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 32)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static void expected_str(unsigned int mask, char *buf, size_t n)
 {
 	buf[0] = 0;
@@ -2032,11 +2016,11 @@ int main(int argc, char **argv)
 	}
 	if (json) {
 		printf("{\"kernel\":");
-		json_str(stdout, un.release);
+		dt_json_str(stdout, un.release);
 		printf(",\"mount\":");
-		json_str(stdout, ctx.mnt);
+		dt_json_str(stdout, ctx.mnt);
 		printf(",\"expectations\":");
-		json_str(stdout, expect_src);
+		dt_json_str(stdout, expect_src);
 		printf(",\"results\":[");
 		k = 0;
 		for (size_t i = 0; i < NSCEN; i++) {
@@ -2060,11 +2044,12 @@ int main(int argc, char **argv)
 					       ? "true"
 					       : "false",
 				       x->err);
-				json_str(stdout,
-					 x->err ? strerrorname_np(x->err) ?: ""
-						: "");
+				dt_json_str(stdout,
+					    x->err ? strerrorname_np(x->err)
+							     ?: ""
+						   : "");
 				printf(",\"detail\":");
-				json_str(stdout, x->detail);
+				dt_json_str(stdout, x->detail);
 				printf(",\"seconds\":%.3f,\"evidence\":{"
 				       "\"violations_no_notify\":%llu,"
 				       "\"violations_no_buffers\":%llu,"

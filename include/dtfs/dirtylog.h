@@ -117,6 +117,8 @@ static inline int dt_class_is_bypass(unsigned int cls)
 }
 const char *dt_source_name(unsigned int src);
 uint32_t dt_crc32c(uint32_t crc, const void *buf, size_t len);
+/* @s as a JSON string (quoted, escaped) on @f: the tools' JSON output */
+void dt_json_str(FILE *f, const char *s);
 
 /* ---- writer ---- */
 struct dt_log;
