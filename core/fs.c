@@ -83,6 +83,22 @@ static int iget(struct dt_fs *fs, uint64_t ino, struct dt_inode **out)
  * tombstones in the memtable slow down every later read (each lookup
  * re-fragments them), which made create/unlink runs 10x slower.
  */
+/* A damaged table block ends an iteration as if the keys ran out: tell
+ * the difference, so damage is EIO and never a hole or a short list. */
+static int iter_err(rocksdb_iterator_t *it, const char *op, uint64_t ino)
+{
+	char *e = NULL;
+
+	rocksdb_iter_get_error(it, &e);
+	if (!e)
+		return 0;
+	fprintf(stderr,
+		"dtfs: %s ino %llu: store read failed: %s; run dtfs-fsck\n", op,
+		(unsigned long long)ino, e);
+	free(e);
+	return -EIO;
+}
+
 static void delete_prefix(struct dt_fs *fs, rocksdb_writebatch_t *wb, char type,
 			  uint64_t ino)
 {
@@ -101,6 +117,7 @@ static void delete_prefix(struct dt_fs *fs, rocksdb_writebatch_t *wb, char type,
 
 		rocksdb_writebatch_delete(wb, k, kl);
 	}
+	iter_err(it, "delete", ino);
 	rocksdb_iter_destroy(it);
 	rocksdb_readoptions_destroy(ro);
 }
@@ -117,7 +134,7 @@ static void reclaim(struct dt_fs *fs, uint64_t ino, uint64_t blocks)
 	rocksdb_writebatch_delete(wb, k, dt_key(k, DT_K_INODE, ino));
 	rocksdb_writebatch_delete(wb, k, dt_key(k, DT_K_LINK, ino));
 	rocksdb_writebatch_delete(wb, k, dt_key(k, DT_K_ORPHAN, ino));
-	if (dt_store_write(fs, wb))
+	if (dt_store_write_freeing(fs, wb))
 		fprintf(stderr, "dtfs: reclaim of inode %llu failed\n",
 			(unsigned long long)ino);
 	rocksdb_writebatch_destroy(wb);
@@ -304,6 +321,8 @@ static int dir_is_empty(struct dt_fs *fs, uint64_t dir)
 	it = rocksdb_create_iterator(fs->db, ro);
 	rocksdb_iter_seek(it, lo, 9);
 	empty = !rocksdb_iter_valid(it);
+	if (iter_err(it, "rmdir", dir))
+		empty = -EIO;
 	rocksdb_iter_destroy(it);
 	rocksdb_readoptions_destroy(ro);
 	return empty;
@@ -387,6 +406,8 @@ static int zero_range(struct dt_fs *fs, rocksdb_writebatch_t *wb, uint64_t ino,
 		r->blocks += BLOCKS_OF(nl);
 		chunk_put(wb, ino, idx, buf, nl);
 	}
+	if (!ret)
+		ret = iter_err(it, "zero range", ino);
 	rocksdb_iter_destroy(it);
 	rocksdb_readoptions_destroy(ro);
 	free(buf);
@@ -470,6 +491,7 @@ int dt_reclaim_orphans(struct dt_fs *fs)
 		}
 		list[n++] = dt_get_be64(key + 1);
 	}
+	iter_err(it, "orphan scan", 0);
 	rocksdb_iter_destroy(it);
 	for (size_t i = 0; i < n; i++)
 		reclaim(fs, list[i], 1);
@@ -565,7 +587,7 @@ int dt_setattr(struct dt_fs *fs, uint64_t ino, const struct stat *s, int valid,
 		in->rec.ctime_nsec = (uint32_t)s->st_ctim.tv_nsec;
 	}
 	put_irec(wb, ino, &in->rec);
-	ret = dt_store_write(fs, wb);
+	ret = dt_store_write_freeing(fs, wb);
 out:
 	if (ret)
 		in->rec = save;
@@ -908,9 +930,13 @@ static int remove_entry(struct dt_fs *fs, uint64_t parent, const char *name,
 		ret = -EISDIR;
 		goto out;
 	}
-	if (want_dir && !dir_is_empty(fs, ino)) {
-		ret = -ENOTEMPTY;
-		goto out;
+	if (want_dir) {
+		int e = dir_is_empty(fs, ino);
+
+		if (e != 1) {
+			ret = e < 0 ? e : -ENOTEMPTY;
+			goto out;
+		}
 	}
 	wb = rocksdb_writebatch_create();
 	dirent_del(wb, parent, name);
@@ -919,7 +945,7 @@ static int remove_entry(struct dt_fs *fs, uint64_t parent, const char *name,
 		dir->rec.nlink--;
 	touch_mc(&dir->rec);
 	put_irec(wb, parent, &dir->rec);
-	ret = dt_store_write(fs, wb);
+	ret = dt_store_write_freeing(fs, wb);
 	rocksdb_writebatch_destroy(wb);
 out:
 	if (ret) {
@@ -1048,9 +1074,13 @@ int dt_rename(struct dt_fs *fs, uint64_t parent, const char *name,
 			ret = -EISDIR;
 			goto unlock;
 		}
-		if (ddir && !dir_is_empty(fs, dino)) {
-			ret = -ENOTEMPTY;
-			goto unlock;
+		if (ddir) {
+			int e = dir_is_empty(fs, dino);
+
+			if (e != 1) {
+				ret = e < 0 ? e : -ENOTEMPTY;
+				goto unlock;
+			}
 		}
 	}
 	wb = rocksdb_writebatch_create();
@@ -1108,7 +1138,7 @@ int dt_rename(struct dt_fs *fs, uint64_t parent, const char *name,
 		touch_mc(&dd->rec);
 		put_irec(wb, newparent, &dd->rec);
 	}
-	ret = dt_store_write(fs, wb);
+	ret = dt_store_write_freeing(fs, wb);
 	rocksdb_writebatch_destroy(wb);
 unlock:
 	for (int i = nlk - 1; i >= 0; i--) {
@@ -1208,6 +1238,10 @@ ssize_t dt_read(struct dt_fs *fs, uint64_t ino, void *buf, size_t size,
 		dt_key2(k, DT_K_DATA, ino, pos / CHUNK);
 		ps = rocksdb_get_pinned(fs->db, fs->ro, k, 17, &err);
 		if (err) {
+			fprintf(stderr,
+				"dtfs: read ino %llu: store read failed: %s; "
+				"run dtfs-fsck\n",
+				(unsigned long long)ino, err);
 			free(err);
 			ret = -EIO;
 		} else {
@@ -1248,6 +1282,7 @@ ssize_t dt_read(struct dt_fs *fs, uint64_t ino, void *buf, size_t size,
 			p += n;
 			pos += n;
 		}
+		ret = iter_err(it, "read", ino);
 		rocksdb_iter_destroy(it);
 		rocksdb_readoptions_destroy(ro);
 	}
@@ -1272,7 +1307,7 @@ static int write_locked(struct dt_fs *fs, rocksdb_writebatch_t *wb,
 	rocksdb_readoptions_t *ro = dt_store_readopts();
 	rocksdb_iterator_t *it;
 	char lo[17], hi[17];
-	int valid;
+	int valid, ret;
 
 	dt_key2(lo, DT_K_DATA, in->ino, first);
 	dt_key2(hi, DT_K_DATA, in->ino, last + 1);
@@ -1315,11 +1350,12 @@ static int write_locked(struct dt_fs *fs, rocksdb_writebatch_t *wb,
 		src += n;
 		pos += n;
 	}
+	ret = iter_err(it, "write", in->ino);
 	rocksdb_iter_destroy(it);
 	rocksdb_readoptions_destroy(ro);
-	if (end > r->size)
+	if (!ret && end > r->size)
 		r->size = end;
-	return 0;
+	return ret;
 }
 
 ssize_t dt_write(struct dt_fs *fs, uint64_t ino, const void *buf, size_t size,
@@ -1430,7 +1466,20 @@ int dt_fallocate(struct dt_fs *fs, uint64_t ino, int mode, off_t off, off_t len)
 		touch_mc(&in->rec);
 	}
 	put_irec(wb, ino, &in->rec);
-	ret = dt_store_write(fs, wb);
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		ret = dt_store_write_freeing(fs, wb);
+	} else {
+		uint64_t avail;
+
+		/* dtfs stores no blocks for an allocation, but a range that
+		 * the disk could not hold now fails as it would elsewhere */
+		if (!(mode & FALLOC_FL_ZERO_RANGE) && !fs->readonly &&
+		    !dt_store_avail(fs, &avail) &&
+		    avail < fs->space_reserve + (b - a))
+			ret = -ENOSPC;
+		else
+			ret = dt_store_write(fs, wb);
+	}
 out:
 	if (ret)
 		in->rec = save;
@@ -1493,6 +1542,8 @@ off_t dt_lseek(struct dt_fs *fs, uint64_t ino, off_t off, int whence)
 	}
 	if (whence == SEEK_HOLE)
 		ret = (off_t)(pos < size ? pos : size);
+	if (iter_err(it, "lseek", ino))
+		ret = -EIO;
 	rocksdb_iter_destroy(it);
 	rocksdb_readoptions_destroy(ro);
 out:
@@ -1620,6 +1671,8 @@ int dt_opendir(struct dt_fs *fs, uint64_t ino, struct dt_dir **out)
 		ret = dir_add(d, key + 9, kl - 9, child,
 			      (mode_t)((unsigned char)v[8]) << 12);
 	}
+	if (!ret)
+		ret = iter_err(it, "readdir", ino);
 	rocksdb_iter_destroy(it);
 	rocksdb_readoptions_destroy(ro);
 	if (ret) {
@@ -1658,6 +1711,13 @@ int dt_statfs(struct dt_fs *fs, struct statvfs *sv)
 	snprintf(dbpath, sizeof(dbpath), "%s/db", fs->path);
 	if (statvfs(dbpath, sv) < 0)
 		return -errno;
+	/* the space reserve is not for files: df shows full at ENOSPC */
+	if (sv->f_frsize && !fs->readonly) {
+		fsblkcnt_t r = (fsblkcnt_t)(fs->space_reserve / sv->f_frsize);
+
+		sv->f_bavail = sv->f_bavail > r ? sv->f_bavail - r : 0;
+		sv->f_bfree = sv->f_bfree > r ? sv->f_bfree - r : 0;
+	}
 	sv->f_namemax = DT_NAME_MAX;
 	sv->f_fsid = 0x64746673; /* "dtfs" */
 	return 0;
@@ -1790,8 +1850,11 @@ ssize_t dt_listxattr(struct dt_fs *fs, uint64_t ino, char *buf, size_t size)
 		}
 		total += nl + 1;
 	}
+	ret = iter_err(it, "listxattr", ino);
 	rocksdb_iter_destroy(it);
 	rocksdb_readoptions_destroy(ro);
+	if (ret)
+		return ret;
 	if (size && total > size)
 		return -ERANGE;
 	return (ssize_t)total;
@@ -1816,7 +1879,7 @@ int dt_removexattr(struct dt_fs *fs, uint64_t ino, const char *name)
 	rocksdb_writebatch_delete(wb, k, dt_keyname(k, DT_K_XATTR, ino, name));
 	touch_c(&in->rec);
 	put_irec(wb, ino, &in->rec);
-	ret = dt_store_write(fs, wb);
+	ret = dt_store_write_freeing(fs, wb);
 	pthread_rwlock_unlock(&in->lock);
 	rocksdb_writebatch_destroy(wb);
 	iput(fs, in);

@@ -63,8 +63,13 @@ static void scan(struct dt_fs *fs, char type, struct fsck *f,
 		 void (*fn)(struct fsck *, const char *, size_t, const char *,
 			    size_t))
 {
-	rocksdb_iterator_t *it = rocksdb_create_iterator(fs->db, fs->ro);
+	/* unlike the daemon's reads, fsck verifies every block's checksum */
+	rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+	rocksdb_iterator_t *it;
+	char *err = NULL;
 
+	rocksdb_readoptions_set_verify_checksums(ro, 1);
+	it = rocksdb_create_iterator(fs->db, ro);
 	for (rocksdb_iter_seek(it, &type, 1); rocksdb_iter_valid(it);
 	     rocksdb_iter_next(it)) {
 		size_t kl, vl;
@@ -75,7 +80,15 @@ static void scan(struct dt_fs *fs, char type, struct fsck *f,
 			break;
 		fn(f, k, kl, v, vl);
 	}
+	/* a damaged block ends the iteration: say so, never stop quietly */
+	rocksdb_iter_get_error(it, &err);
+	if (err) {
+		problem(f, "store unreadable after key type '%c': %s", type,
+			err);
+		free(err);
+	}
 	rocksdb_iter_destroy(it);
+	rocksdb_readoptions_destroy(ro);
 }
 
 static void load_inode(struct fsck *f, const char *k, size_t kl, const char *v,

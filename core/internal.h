@@ -33,6 +33,15 @@ struct dt_fs {
 	pthread_mutex_t table_lock;
 	struct dt_inode *hash[DT_HASH_SIZE];
 
+	/* Free-space guard of the store's filesystem (store.c): growing
+	 * writes stop at reserve, freeing ones at floor; the reclaimer
+	 * thread flushes and compacts after frees on a nearly full disk. */
+	uint64_t space_reserve, space_floor;
+	pthread_t reclaimer;
+	int reclaimer_started, reclaim_stop, reclaim_wanted;
+	pthread_mutex_t reclaim_lock;
+	pthread_cond_t reclaim_cond;
+
 	pthread_mutex_t ns_lock; /* serialises namespace changes */
 	pthread_mutex_t ino_lock;
 	uint64_t next_ino;
@@ -43,6 +52,8 @@ int dt_store_open(struct dt_fs *fs, const char *path,
 		  const struct dt_fs_opts *o, char *err, size_t errlen);
 void dt_store_close(struct dt_fs *fs);
 int dt_store_write(struct dt_fs *fs, rocksdb_writebatch_t *wb);
+int dt_store_write_freeing(struct dt_fs *fs, rocksdb_writebatch_t *wb);
+int dt_store_avail(struct dt_fs *fs, uint64_t *avail);
 int dt_store_get_irec(struct dt_fs *fs, uint64_t ino, struct dt_irec *rec);
 rocksdb_readoptions_t *dt_store_readopts(void);
 

@@ -13,8 +13,8 @@ static void usage(FILE *f, const char *prog)
 		"Check the dtfs store in directory STORE (not mounted).\n"
 		"  -v, --verbose  also report pending orphans and totals\n"
 		"  -h, --help     this text\n"
-		"Exit: 0 clean, 1 damage found, 2 usage or cannot open, "
-		"3 store in use.\n",
+		"Exit: 0 clean, 1 damage found (also damage that stops the "
+		"open), 2 usage\nor cannot open, 3 store in use.\n",
 		prog);
 }
 
@@ -48,7 +48,13 @@ int main(int argc, char **argv)
 	}
 	ret = dt_fs_open(argv[optind], &o, &fs, err, sizeof(err));
 	if (ret) {
+		char *hint = strstr(err, "; run dtfs-fsck");
+
+		if (hint) /* that is us */
+			*hint = 0;
 		fprintf(stderr, "dtfs-fsck: %s\n", err);
+		if (ret == -EBADMSG) /* damage RocksDB found at open */
+			return 1;
 		return ret == -EBUSY ? 3 : 2;
 	}
 	n = dt_fsck(fs, stdout, verbose);

@@ -39,10 +39,15 @@ struct dt_fs_opts {
 /* Open (and, if asked, create) the store in directory @path. On failure
  * writes a one-line reason into @err. -EBUSY: held by a running daemon;
  * -EPROTO: unknown format version; -ENOTDIR/-ENOENT/-EACCES as usual;
- * -EUCLEAN: not a dtfs store or damaged. */
+ * -EUCLEAN: not a dtfs store or damaged records; -EBADMSG: RocksDB found
+ * damage (WAL, MANIFEST, CURRENT, a table file) and refuses the open. */
 int dt_fs_open(const char *path, const struct dt_fs_opts *o, struct dt_fs **out,
 	       char *err, size_t errlen);
 void dt_fs_close(struct dt_fs *fs);
+
+/* Free space dtfs keeps on the filesystem of @fd (the store's, or the
+ * dirty log's): writes that add data stop there with ENOSPC. */
+uint64_t dt_space_reserve(int fd);
 
 /* Attribute setting (dt_setattr @valid bits). */
 #define DT_SET_MODE (1 << 0)
