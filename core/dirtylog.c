@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
+#include "dtfs/core.h"
 #include "dtfs/dirtylog.h"
 
 #define DT_LOG_BACKLOG (64u << 20)
@@ -164,6 +166,8 @@ struct dt_log {
 	uint64_t seq;
 	uint64_t emitted_upto, written_upto; /* seqs */
 	uint64_t dropped, dropped_reported;
+	uint64_t reserve; /* free space left to the store (writer thread) */
+	int write_err; /* last write error, reported once (writer thread) */
 	int stop;
 	pthread_t thread;
 };
@@ -182,6 +186,50 @@ static int write_all(int fd, const char *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+static uint64_t count_recs(const char *p, size_t n)
+{
+	uint64_t c = 0;
+
+	while (n >= sizeof(struct dt_rec)) {
+		uint32_t l;
+
+		memcpy(&l, p, 4);
+		if (l < sizeof(struct dt_rec) || l > n)
+			break;
+		p += l;
+		n -= l;
+		c++;
+	}
+	return c;
+}
+
+/*
+ * Write a batch of records, or none of them: the log shares its disk
+ * with the store, so it stops at the store's space reserve rather than
+ * eat it, and a failed write is cut back to the last whole record. What
+ * is not written is counted as dropped (a LOST record follows).
+ */
+static int write_batch(struct dt_log *log, const char *p, size_t n)
+{
+	struct statvfs sv;
+	int ret = 0;
+
+	if (fstatvfs(log->fd, &sv) == 0 &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize < log->reserve + n)
+		ret = -ENOSPC;
+	else
+		ret = write_all(log->fd, p, n);
+	if (ret && ftruncate(log->fd, (off_t)log->file_bytes) == 0)
+		lseek(log->fd, (off_t)log->file_bytes, SEEK_SET);
+	if (ret != log->write_err && ret)
+		fprintf(stderr,
+			"dtfs: dirty log %s: %s: records dropped until it "
+			"can write again\n",
+			log->path, strerror(-ret));
+	log->write_err = ret;
+	return ret;
 }
 
 static int start_file(struct dt_log *log)
@@ -256,10 +304,15 @@ static void *writer_main(void *arg)
 		if (log->max_bytes && log->file_bytes + n > log->max_bytes &&
 		    log->file_bytes > DT_LOG_HDR_SIZE)
 			start_file(log);
-		if (log->fd >= 0 && write_all(log->fd, mine, n) < 0)
-			fprintf(stderr, "dtfs: dirty log %s: write: %s\n",
-				log->path, strerror(errno));
-		log->file_bytes += n;
+		if (log->fd >= 0 && write_batch(log, mine, n) < 0) {
+			uint64_t c = count_recs(mine, n);
+
+			pthread_mutex_lock(&log->lock);
+			log->dropped += c;
+			pthread_mutex_unlock(&log->lock);
+		} else {
+			log->file_bytes += n;
+		}
 		pthread_mutex_lock(&log->lock);
 		log->total_bytes += n;
 		log->written_upto = upto;
@@ -286,6 +339,8 @@ int dt_log_open(const char *path, uint64_t max_bytes, uint32_t flags,
 	pthread_cond_init(&log->wake, NULL);
 	pthread_cond_init(&log->done, NULL);
 	ret = start_file(log);
+	if (!ret)
+		log->reserve = dt_space_reserve(log->fd);
 	if (!ret)
 		ret = -pthread_create(&log->thread, NULL, writer_main, log);
 	if (ret) {
@@ -429,6 +484,7 @@ struct dt_log_reader {
 	struct dt_log_hdr hdr;
 	uint64_t off;
 	int done;
+	uint64_t skipped, first_skip; /* damaged bytes passed over */
 };
 
 int dt_log_reader_open(const char *path, struct dt_log_reader **out, char *err,
@@ -475,29 +531,63 @@ const struct dt_log_hdr *dt_log_reader_hdr(struct dt_log_reader *rd)
 	return &rd->hdr;
 }
 
+/* The record at @off into @buf: 1 if whole and its CRC matches, 0 if
+ * not a record, -1 if the file ends before a whole record. */
+static int rec_at(struct dt_log_reader *rd, uint64_t off, char *buf)
+{
+	uint32_t len, crc;
+	size_t n;
+
+	if (ftello(rd->f) != (off_t)off && fseeko(rd->f, (off_t)off, SEEK_SET))
+		return -1;
+	n = fread(buf, 1, 8, rd->f);
+	if (n < 8)
+		return -1;
+	memcpy(&len, buf, 4);
+	memcpy(&crc, buf + 4, 4);
+	if (len < sizeof(struct dt_rec) || len > DT_REC_MAX || len % 8)
+		return 0;
+	if (fread(buf + 8, 1, len - 8, rd->f) != len - 8)
+		return -1;
+	return dt_crc32c(0, buf + 8, len - 8) == crc;
+}
+
+/*
+ * Records are 8-byte aligned and each carries its CRC, so past a damaged
+ * one the reader looks for the next good record 8 bytes at a time and
+ * counts what it skipped; only when no good record follows is it a torn
+ * tail (what a crash of the writer leaves).
+ */
 int dt_log_read(struct dt_log_reader *rd, struct dt_rec *r, char *text)
 {
 	static __thread char buf[DT_REC_MAX];
-	size_t n;
+	uint64_t off;
+	int v = -1;
 
 	if (rd->done)
 		return rd->done;
-	n = fread(buf, 1, 8, rd->f);
-	if (n == 0) {
-		rd->done = DT_READ_END;
+	for (off = rd->off;; off += 8) {
+		v = rec_at(rd, off, buf);
+		if (v)
+			break;
+	}
+	if (v < 0) {
+		char c;
+
+		/* nothing at all after the last good record: a clean end */
+		if (fseeko(rd->f, (off_t)rd->off, SEEK_SET) == 0 &&
+		    fread(&c, 1, 1, rd->f) == 0)
+			rd->done = DT_READ_END;
+		else
+			rd->done = DT_READ_TORN;
+		fseeko(rd->f, (off_t)rd->off, SEEK_SET);
 		return rd->done;
 	}
-	rd->done = DT_READ_TORN;
-	if (n < 8)
-		return rd->done;
-	memcpy(&r->len, buf, 4);
-	memcpy(&r->crc, buf + 4, 4);
-	if (r->len < sizeof(*r) || r->len > DT_REC_MAX || r->len % 8)
-		return rd->done;
-	if (fread(buf + 8, 1, r->len - 8, rd->f) != r->len - 8)
-		return rd->done;
-	if (dt_crc32c(0, buf + 8, r->len - 8) != r->crc)
-		return rd->done;
+	if (off != rd->off) {
+		if (!rd->skipped)
+			rd->first_skip = rd->off;
+		rd->skipped += off - rd->off;
+	}
 	memcpy(r, buf, sizeof(*r));
 	if (r->len > sizeof(*r)) {
 		size_t tl = r->len - sizeof(*r);
@@ -507,9 +597,15 @@ int dt_log_read(struct dt_log_reader *rd, struct dt_rec *r, char *text)
 	} else {
 		text[0] = 0;
 	}
-	rd->off += r->len;
-	rd->done = 0;
+	rd->off = off + r->len;
 	return DT_READ_OK;
+}
+
+uint64_t dt_log_reader_skipped(struct dt_log_reader *rd, uint64_t *first)
+{
+	if (first)
+		*first = rd->first_skip;
+	return rd->skipped;
 }
 
 void dt_json_str(FILE *f, const char *s)

@@ -9,8 +9,10 @@
  *   dtfs-log stats LOG                 counts by event, class and file; rates
  *   dtfs-log timeline FILE LOG [-o OUT.svg]
  *
- * Exit: 0 fine (same, clean), 1 violations / different, 2 usage or
- * unreadable input. A torn or garbage tail is reported and skipped.
+ * Exit: 0 fine (same, clean), 1 violations / different / damaged records
+ * (check), 2 usage or unreadable input. Damaged records are skipped up to
+ * the next good one and a torn or garbage tail is skipped; both are
+ * reported.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -185,13 +187,25 @@ static int open_log(const char *path, struct dt_log_reader **rd)
 	return ret;
 }
 
-static void report_tail(struct dt_log_reader *rd, const char *path, int st)
+/* Damage skipped inside the log and a torn tail, one line each on stderr.
+ * Returns 1 if records were damaged (not just a torn tail). */
+static int report_tail(struct dt_log_reader *rd, const char *path, int st)
 {
+	uint64_t first, skipped = dt_log_reader_skipped(rd, &first);
+
+	if (skipped)
+		fprintf(stderr,
+			"%s: %s: %" PRIu64 " damaged bytes skipped (the first "
+			"at byte %" PRIu64
+			"); reading went on at the next good "
+			"record\n",
+			prog, path, skipped, first);
 	if (st == DT_READ_TORN)
 		fprintf(stderr,
 			"%s: %s: torn or garbage tail at byte %" PRIu64
 			" skipped\n",
 			prog, path, dt_log_reader_offset(rd));
+	return skipped != 0;
 }
 
 static int match(struct names *nm, const struct filt *f, const struct dt_rec *r)
@@ -347,7 +361,7 @@ static int cmd_check(const char *path)
 	char text[DT_REC_MAX], buf[64];
 	uint64_t nrec = 0, logged = 0, bad = 0;
 	size_t shown = 0;
-	int st;
+	int st, damaged;
 
 	if (open_log(path, &rd))
 		return 2;
@@ -363,7 +377,7 @@ static int cmd_check(const char *path)
 		if (dt_pages_replay(m, &r, text))
 			bad++;
 	}
-	report_tail(rd, path, st);
+	damaged = report_tail(rd, path, st);
 	if (bad)
 		printf("%s: %" PRIu64 " records with page ranges dtfs never "
 		       "logs were not replayed (a damaged or forged log)\n",
@@ -376,7 +390,7 @@ static int cmd_check(const char *path)
 	       path, nrec, c.n, logged);
 	if (!c.n) {
 		free(c.v);
-		return 0;
+		return damaged ? 1 : 0; /* damaged: the replay cannot vouch */
 	}
 	/* second pass: each violating page's history (names too) */
 	if (open_log(path, &rd) == 0) {

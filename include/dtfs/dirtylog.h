@@ -155,6 +155,9 @@ const struct dt_log_hdr *dt_log_reader_hdr(struct dt_log_reader *rd);
 int dt_log_read(struct dt_log_reader *rd, struct dt_rec *r, char *text);
 /* Offset of the first byte not read as a good record. */
 uint64_t dt_log_reader_offset(struct dt_log_reader *rd);
+/* Bytes of damaged records skipped so far (the reader resynchronises on
+ * the next good record), and where the first such damage began. */
+uint64_t dt_log_reader_skipped(struct dt_log_reader *rd, uint64_t *first);
 /* Go on reading at @off, an offset dt_log_reader_offset gave (a log
  * still being written: read to its end, wait, seek back, read again). */
 int dt_log_reader_seek(struct dt_log_reader *rd, uint64_t off);
