@@ -29,14 +29,15 @@ LIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null)
 # Debian packages needed to build and to run the whole suite.
 DEB_PKGS := gcc make pkg-config libfuse3-dev fuse3 librocksdb-dev liburing-dev \
 	    check libbpf-dev bpftool clang fio bindfs attr e2fsprogs util-linux \
-	    psmisc procps libclang-rt-14-dev
+	    psmisc procps libclang-rt-14-dev rocksdb-tools
 
 CORE_SRCS := core/store.c core/fs.c core/fsck.c core/dirtylog.c core/pagestate.c \
-	     core/classify.c core/tracer.c core/gate.c
+	     core/classify.c core/tracer.c core/gate.c core/opts.c core/ctl.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 
 PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl $(B)/dtfs-pin
 TEST_PROGS := $(B)/test_core $(B)/test_dirty $(B)/nullfs $(B)/dt-mnt-helper $(B)/dt-bench-meta
+TEST_PROGS += $(B)/test_parse $(B)/dt-ioctl-bad
 
 .PHONY: all build deps check unit mount-tests san-check demo bench install clean format \
 	fuzz fuzz-build fuzz-short
@@ -91,6 +92,12 @@ $(B)/test_core: $(B)/tests/unit/test_core.o $(B)/libdtcore.a
 $(B)/test_dirty: $(B)/tests/unit/test_dirty.o $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CHECK) $(LIBS_CORE)
 
+$(B)/test_parse: $(B)/tests/unit/test_parse.o $(B)/libdtcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CHECK) $(LIBS_CORE)
+
+$(B)/dt-ioctl-bad: $(B)/tests/mount/dt-ioctl-bad.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(B)/nullfs: $(B)/tests/nullfs.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FUSE)
 
@@ -103,6 +110,7 @@ $(B)/dt-bench-meta: $(B)/tests/bench/dt-bench-meta.o
 unit: build
 	$(B)/test_core
 	$(B)/test_dirty
+	$(B)/test_parse
 
 mount-tests: build
 	tests/mount/run.sh $(B)
@@ -126,7 +134,7 @@ san-check:
 # target, new corpus entries kept in tests/fuzz/corpus/.
 FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=undefined
-FUZZ_TARGETS := fuzz_dirtylog
+FUZZ_TARGETS := fuzz_dirtylog fuzz_opts fuzz_ioctl
 FUZZ_TIME ?= 300
 
 $(B)/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(B)/libdtcore.a

@@ -7,6 +7,7 @@
  * exact). Both hold drain_lock, so records reach the model in ring order.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "dtfs/tracer.h"
@@ -279,15 +281,53 @@ static int silent(enum libbpf_print_level l, const char *fmt, va_list ap)
 	return 0;
 }
 
-int dt_tracer_start(unsigned int major, unsigned int minor,
-		    struct dt_pages *model, struct dt_tracer **out, char *why,
-		    size_t whylen)
-{
-	struct dt_tracer *t;
-	int ret;
+/* ---- the tracer's privileges ------------------------------------------ */
 
+int dt_caps_tracer_ok(uint64_t eff)
+{
+	uint64_t admin = 1ULL << DT_CAP_SYS_ADMIN;
+
+	/* the kernel's bpf_capable() and perfmon_capable() */
+	return ((eff & admin) || (eff & (1ULL << DT_CAP_BPF))) &&
+	       ((eff & admin) || (eff & (1ULL << DT_CAP_PERFMON)));
+}
+
+int dt_caps_effective(uint64_t *eff)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	*eff = (uint64_t)d[0].effective | (uint64_t)d[1].effective << 32;
+	return 0;
+}
+
+int dt_tracer_precheck(char *why, size_t whylen)
+{
+	uint64_t eff = 0;
+	char line[256];
+	FILE *f;
+	int visible = 0, ret = dt_caps_effective(&eff);
+
+	if (ret) {
+		snprintf(why, whylen, "cannot read capabilities: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	if (!dt_caps_tracer_ok(eff)) {
+		snprintf(why, whylen,
+			 "needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN "
+			 "(effective capabilities 0x%llx)",
+			 (unsigned long long)eff);
+		return -EPERM;
+	}
+	/* and root: tracefs (mounted here if missing) and its events are
+	 * root's */
 	if (geteuid() != 0) {
-		snprintf(why, whylen, "not root");
+		snprintf(why, whylen, "the tracer is loaded as root only");
 		return -EPERM;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
@@ -295,6 +335,39 @@ int dt_tracer_start(unsigned int major, unsigned int minor,
 			 "no kernel BTF (/sys/kernel/btf/vmlinux)");
 		return -ENOENT;
 	}
+	/* stacks are symbolized from /proc/kallsyms: addresses must show */
+	f = fopen("/proc/kallsyms", "r");
+	for (int n = 0; f && n < 10000 && fgets(line, sizeof(line), f); n++) {
+		unsigned long long addr;
+		char type;
+
+		if (sscanf(line, "%llx %c", &addr, &type) == 2 &&
+		    (type == 't' || type == 'T')) {
+			visible = addr != 0;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (!visible) {
+		snprintf(why, whylen,
+			 "kernel symbol addresses are hidden in /proc/kallsyms "
+			 "(needs CAP_SYSLOG)");
+		return -EPERM;
+	}
+	return 0;
+}
+
+int dt_tracer_start(unsigned int major, unsigned int minor,
+		    struct dt_pages *model, struct dt_tracer **out, char *why,
+		    size_t whylen)
+{
+	struct dt_tracer *t;
+	int ret;
+
+	ret = dt_tracer_precheck(why, whylen);
+	if (ret)
+		return ret;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;

@@ -11,40 +11,27 @@
 #include <limits.h>
 #include <linux/falloc.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "dtfs/core.h"
+#include "dtfs/ctl.h"
 #include "dtfs/dirtylog.h"
 #include "dtfs/gate.h"
 #include "dtfs/ioctl.h"
+#include "dtfs/opts.h"
 #include "dtfs/pagestate.h"
 #include "dtfs/tracer.h"
 
-struct dtfs_conf {
-	char *store;
-	char *mountpoint_arg;
-	int nonopt;
-	int writeback_cache;
-	double attr_timeout;
-	double entry_timeout;
-	int max_threads;
-	char *tracer; /* auto | on | off */
-	char *on_violation; /* warn | eio | abort */
-	char *release; /* writeback | evict */
-	char *dirty_log; /* path, or "off" */
-	int dirty_log_max; /* MiB per file before rotation */
-	int show_help;
-	int show_version;
-};
-
 struct dtfs {
 	struct dt_fs *fs;
-	struct dtfs_conf conf;
+	struct dt_opts conf;
 	struct fuse_session *se;
 	struct dt_pages *model;
 	struct dt_tracer *tracer;
@@ -760,6 +747,25 @@ static int ioc_status(struct dtfs *d, fuse_ino_t ino, struct dtfs_status *st)
 	return 0;
 }
 
+static const char *policy_text(int ov, int rel, char *buf, size_t len)
+{
+	snprintf(buf, len, "on_violation=%s release=%s",
+		 ov == DT_ON_WARN  ? "warn"
+		 : ov == DT_ON_EIO ? "eio"
+				   : "abort",
+		 rel == DT_REL_WRITEBACK ? "writeback" : "evict");
+	return buf;
+}
+
+/* Each held request holds a session thread: a gate leaves two free, for
+ * the RELEASE and for requests the kernel sends meanwhile (writeback). */
+static uint32_t gate_max(const struct dtfs *d)
+{
+	if (d->conf.singlethread || d->conf.max_threads < 3)
+		return 0;
+	return d->conf.max_threads - 2;
+}
+
 static void dtfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 		       void *arg, struct fuse_file_info *fi, unsigned int flags,
 		       const void *in, size_t in_size, size_t out_size)
@@ -767,7 +773,9 @@ static void dtfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 	struct dtfs *d = dtfs_of(req);
 	const struct fuse_ctx *c = fuse_req_ctx(req);
 	struct dt_origin o;
+	struct dt_ctl ctl;
 	char text[300];
+	int ret;
 
 	(void)arg;
 	(void)fi;
@@ -779,18 +787,14 @@ static void dtfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 		fuse_reply_err(req, EPERM);
 		return;
 	}
-	if (_IOC_TYPE(cmd) != DTFS_IOC_MAGIC) {
-		fuse_reply_err(req, ENOTTY);
-		return;
-	}
-	if (in_size < (_IOC_DIR(cmd) & _IOC_WRITE ? _IOC_SIZE(cmd) : 0) ||
-	    out_size < (_IOC_DIR(cmd) & _IOC_READ ? _IOC_SIZE(cmd) : 0)) {
-		fuse_reply_err(req, EINVAL);
+	ret = dt_ctl_decode(cmd, in, in_size, out_size, gate_max(d), &ctl);
+	if (ret) {
+		fuse_reply_err(req, -ret);
 		return;
 	}
 	origin_of(req, &o);
-	switch (cmd) {
-	case DTFS_IOC_STATUS: {
+	switch (ctl.op) {
+	case DT_CTL_STATUS: {
 		struct dtfs_status *st = malloc(sizeof(*st));
 
 		if (!st) {
@@ -802,65 +806,46 @@ static void dtfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 		free(st);
 		return;
 	}
-	case DTFS_IOC_MARK: {
-		struct dtfs_mark m;
-
-		memcpy(&m, in, sizeof(m));
-		m.text[sizeof(m.text) - 1] = 0;
+	case DT_CTL_MARK:
 		dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_MARK, ino, 0, 0, 0,
-			      m.text, &o);
+			      ctl.u.mark, &o);
 		fuse_reply_ioctl(req, 0, NULL, 0);
 		return;
-	}
-	case DTFS_IOC_EVICT: {
-		struct dtfs_range r;
-		int ret;
-
-		memcpy(&r, in, sizeof(r));
-		if (r.off > INT64_MAX || r.len > INT64_MAX) {
-			fuse_reply_err(req, EINVAL);
-			return;
-		}
+	case DT_CTL_EVICT:
 		dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_EVICT, ino,
-			      r.off >> d->page_shift,
-			      r.len ? (r.off + r.len - 1) >> d->page_shift
-				    : UINT64_MAX,
+			      ctl.u.evict.off >> d->page_shift,
+			      ctl.u.evict.len
+				      ? ctl.u.evict.last >> d->page_shift
+				      : UINT64_MAX,
 			      0, NULL, &o);
 		/* no dtfs lock is held here: the kernel may call back into
 		 * dtfs (writeback) and spare threads serve that */
-		ret = fuse_lowlevel_notify_inval_inode(d->se, ino, (off_t)r.off,
-						       (off_t)r.len);
+		ret = fuse_lowlevel_notify_inval_inode(d->se, ino,
+						       (off_t)ctl.u.evict.off,
+						       (off_t)ctl.u.evict.len);
 		if (ret && ret != -ENOENT) {
 			fuse_reply_err(req, -ret);
 			return;
 		}
 		fuse_reply_ioctl(req, 0, NULL, 0);
 		return;
-	}
-	case DTFS_IOC_GATE: {
-		struct dtfs_gate g;
-
-		memcpy(&g, in, sizeof(g));
-		snprintf(text, sizeof(text), "reads=%u writes=%u", g.reads,
-			 g.writes);
-		dt_gate_set(d->gates, ino, g.reads, g.writes);
+	case DT_CTL_GATE:
+		snprintf(text, sizeof(text), "reads=%u writes=%u",
+			 ctl.u.gate.reads, ctl.u.gate.writes);
+		dt_gate_set(d->gates, ino, ctl.u.gate.reads, ctl.u.gate.writes);
 		dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_GATE, ino, 0, 0, 0,
 			      text, &o);
 		fuse_reply_ioctl(req, 0, NULL, 0);
 		return;
-	}
-	case DTFS_IOC_RELEASE:
+	case DT_CTL_RELEASE:
 		dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_GATE_RELEASE, ino, 0,
 			      0, 0, NULL, &o);
 		dt_gate_release(d->gates, ino);
 		fuse_reply_ioctl(req, 0, NULL, 0);
 		return;
-	case DTFS_IOC_WAIT_GATED: {
-		struct dtfs_gate g;
+	case DT_CTL_WAIT_GATED: {
+		struct dtfs_gate g = {.timeout_ms = ctl.u.timeout_ms};
 
-		memcpy(&g, in, sizeof(g));
-		if (g.timeout_ms > 600000)
-			g.timeout_ms = 600000;
 		g.held = dt_gate_wait(d->gates, ino, g.timeout_ms);
 		if (!g.held) {
 			fuse_reply_err(req, ETIMEDOUT);
@@ -869,27 +854,17 @@ static void dtfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 		fuse_reply_ioctl(req, 0, &g, sizeof(g));
 		return;
 	}
-	case DTFS_IOC_POLICY: {
+	case DT_CTL_POLICY: {
 		struct dtfs_policy p;
 		int ov, rel;
 
-		memcpy(&p, in, sizeof(p));
-		if (p.on_violation < -1 || p.on_violation > DT_ON_ABORT ||
-		    p.release < -1 || p.release > DT_REL_EVICT) {
-			fuse_reply_err(req, EINVAL);
-			return;
-		}
-		dt_pages_set_policy(d->model, p.on_violation, p.release);
+		dt_pages_set_policy(d->model, ctl.u.policy.on_violation,
+				    ctl.u.policy.release);
 		dt_pages_get_policy(d->model, &ov, &rel);
 		p.on_violation = ov;
 		p.release = rel;
-		snprintf(text, sizeof(text), "on_violation=%s release=%s",
-			 ov == DT_ON_WARN  ? "warn"
-			 : ov == DT_ON_EIO ? "eio"
-					   : "abort",
-			 rel == DT_REL_WRITEBACK ? "writeback" : "evict");
 		dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_POLICY, ino, 0, 0, 0,
-			      text, &o);
+			      policy_text(ov, rel, text, sizeof(text)), &o);
 		fuse_reply_ioctl(req, 0, &p, sizeof(p));
 		return;
 	}
@@ -935,43 +910,7 @@ static const struct fuse_lowlevel_ops dtfs_ops = {
 	.ioctl = dtfs_ioctl,
 };
 
-/* ---- command line --------------------------------------------------- */
-
-#define DTFS_OPT(t, p)                              \
-	{                                           \
-		t, offsetof(struct dtfs_conf, p), 1 \
-	}
-static const struct fuse_opt dtfs_opts[] = {
-	DTFS_OPT("writeback_cache", writeback_cache),
-	DTFS_OPT("attr_timeout=%lf", attr_timeout),
-	DTFS_OPT("entry_timeout=%lf", entry_timeout),
-	DTFS_OPT("max_threads=%d", max_threads),
-	DTFS_OPT("tracer=%s", tracer),
-	DTFS_OPT("on_violation=%s", on_violation),
-	DTFS_OPT("release=%s", release),
-	DTFS_OPT("dirty_log=%s", dirty_log),
-	DTFS_OPT("dirty_log_max=%d", dirty_log_max),
-	DTFS_OPT("-h", show_help),
-	DTFS_OPT("--help", show_help),
-	DTFS_OPT("-V", show_version),
-	DTFS_OPT("--version", show_version),
-	FUSE_OPT_END};
-
-static int opt_proc(void *data, const char *arg, int key,
-		    struct fuse_args *outargs)
-{
-	struct dtfs_conf *c = data;
-
-	(void)outargs;
-	if (key != FUSE_OPT_KEY_NONOPT)
-		return 1;
-	if (!c->store) {
-		c->store = strdup(arg);
-		return 0;
-	}
-	c->nonopt++;
-	return 1; /* the mountpoint: fuse_parse_cmdline takes it */
-}
+/* ---- command line (core/opts.c parses it) ----------------------------- */
 
 static void usage(const char *prog)
 {
@@ -986,15 +925,18 @@ static void usage(const char *prog)
 	       "(default:\n"
 	       "                           write-through, every write() "
 	       "reaches dtfs)\n"
-	       "    -o attr_timeout=SECS   attribute cache timeout (default "
-	       "1.0)\n"
-	       "    -o entry_timeout=SECS  name cache timeout (default 1.0)\n"
-	       "    -o max_threads=N       request threads at most (default "
-	       "16)\n"
+	       "    -o attr_timeout=SECS   attribute cache timeout, 0..86400 "
+	       "(default 1.0)\n"
+	       "    -o entry_timeout=SECS  name cache timeout, 0..86400 "
+	       "(default 1.0)\n"
+	       "    -o max_threads=N       request threads at most, 1..1024 "
+	       "(default 16)\n"
 	       "    -o tracer=auto|on|off  kernel tracer (default auto: on "
 	       "where it\n"
 	       "                           loads; on: fail the mount if it "
-	       "cannot)\n"
+	       "cannot;\n"
+	       "                           needs CAP_BPF and CAP_PERFMON, or "
+	       "CAP_SYS_ADMIN)\n"
 	       "    -o on_violation=warn|eio|abort\n"
 	       "                           writepage of a dirty page without "
 	       "buffers:\n"
@@ -1005,8 +947,13 @@ static void usage(const char *prog)
 	       "or eviction\n"
 	       "    -o dirty_log=PATH|off  dirty log (default "
 	       "STORE/dirty.log)\n"
-	       "    -o dirty_log_max=MIB   rotate the dirty log past MIB "
-	       "(default 256)\n"
+	       "    -o dirty_log_max=MIB   rotate the dirty log past MIB, "
+	       "1..1048576\n"
+	       "                           (default 256)\n"
+	       "A bad value, an unknown option or a missing argument is "
+	       "refused with\n"
+	       "one line and exit status 2 before anything is created or "
+	       "mounted.\n"
 	       "\n"
 	       "FUSE options:\n",
 	       prog);
@@ -1014,15 +961,93 @@ static void usage(const char *prog)
 	fuse_lowlevel_help();
 }
 
-static int parse_choice(const char *opt, const char *val,
-			const char *const *names, int def)
+/*
+ * libfuse's messages while it parses its options (fuse_parse_cmdline,
+ * fuse_session_new) are kept here: a refusal then becomes one dtfs line,
+ * anything else is printed as it was.
+ */
+static char fuse_msg[1024];
+
+static void keep_fuse_msg(enum fuse_log_level level, const char *fmt,
+			  va_list ap)
 {
-	if (!val)
-		return def;
-	for (int i = 0; names[i]; i++)
-		if (!strcmp(val, names[i]))
-			return i;
-	fprintf(stderr, "dtfs: bad value '%s' for -o %s\n", val, opt);
+	size_t n = strlen(fuse_msg);
+
+	(void)level;
+	if (n < sizeof(fuse_msg) - 1)
+		vsnprintf(fuse_msg + n, sizeof(fuse_msg) - n, fmt, ap);
+}
+
+static void refuse_fuse_msg(void)
+{
+	char line[sizeof(fuse_msg)], *p = fuse_msg;
+	size_t o = 0;
+
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		if (!strncmp(p, "fuse: ", 6) && n >= 6) {
+			p += 6;
+			n -= 6;
+		}
+		if (n && o)
+			o += (size_t)snprintf(line + o, sizeof(line) - o, "; ");
+		if (n && o < sizeof(line))
+			o += (size_t)snprintf(line + o, sizeof(line) - o,
+					      "%.*s", (int)n, p);
+		if (o >= sizeof(line))
+			o = sizeof(line) - 1;
+		p += n;
+		if (*p)
+			p++;
+	}
+	line[o] = 0;
+	fprintf(stderr, "dtfs: %s\n", o ? line : "bad FUSE options");
+}
+
+/* /dev/fuse must be there, usable and the FUSE device (misc 10:229). */
+static int check_fuse_dev(void)
+{
+	struct stat st;
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC), e = errno;
+
+	if (fd < 0) {
+		fprintf(stderr, "dtfs: /dev/fuse: %s%s\n", strerror(e),
+			e == ENOENT ? " (no FUSE device here: modprobe fuse, "
+				      "or give the container /dev/fuse)"
+				    : "");
+		return -1;
+	}
+	if (fstat(fd, &st) < 0)
+		st.st_mode = 0;
+	close(fd);
+	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 10 ||
+	    minor(st.st_rdev) != 229) {
+		fprintf(stderr, "dtfs: /dev/fuse is not the FUSE device (%s)\n",
+			S_ISCHR(st.st_mode) ? "another character device"
+					    : "not a character device");
+		return -1;
+	}
+	return 0;
+}
+
+/* @path made absolute against the current directory (the daemon chdirs to
+ * / once mounted). 0, or -1 with a message. */
+static int absolute(const char *what, const char *path, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/') {
+		if ((size_t)snprintf(out, len, "%s", path) < len)
+			return 0;
+	} else if (!getcwd(cwd, sizeof(cwd))) {
+		fprintf(stderr, "dtfs: %s %s: current directory: %s\n", what,
+			path, strerror(errno));
+		return -1;
+	} else if ((size_t)snprintf(out, len, "%s/%s", cwd, path) < len) {
+		return 0;
+	}
+	fprintf(stderr, "dtfs: %s path too long\n", what);
 	return -1;
 }
 
@@ -1077,22 +1102,24 @@ static int mount_dev(const char *mnt, unsigned int *major, unsigned int *minor)
 }
 
 /* After the mount is up: the tracer (per -o tracer=) and the dirty log. */
-static int start_tracking(struct dtfs *d, const char *store, const char *mnt,
-			  int tracer_mode)
+static int start_tracking(struct dtfs *d, const char *store, const char *mnt)
 {
 	char why[256] = "", path[PATH_MAX + 32], text[2 * PATH_MAX + 512];
 	unsigned int ma = 0, mi = 0;
-	int ret = 0;
+	int ret = 0, mode = d->conf.tracer;
 
-	if (tracer_mode != 2) { /* not off */
-		ret = mount_dev(mnt, &ma, &mi);
-		if (ret)
-			snprintf(why, sizeof(why),
-				 "cannot find the mount in mountinfo");
-		else
+	if (mode != DT_TRACER_OFF) {
+		ret = dt_tracer_precheck(why, sizeof(why));
+		if (!ret) {
+			ret = mount_dev(mnt, &ma, &mi);
+			if (ret)
+				snprintf(why, sizeof(why),
+					 "cannot find the mount in mountinfo");
+		}
+		if (!ret)
 			ret = dt_tracer_start(ma, mi, d->model, &d->tracer, why,
 					      sizeof(why));
-		if (ret && tracer_mode == 1) {
+		if (ret && mode == DT_TRACER_ON) {
 			fprintf(stderr,
 				"dtfs: tracer=on but it cannot load: %s\n",
 				why);
@@ -1109,7 +1136,7 @@ static int start_tracking(struct dtfs *d, const char *store, const char *mnt,
 		dt_pages_free(d->model), d->model = dt_pages_new(NULL, 0);
 	if (!d->model)
 		return -1;
-	if (d->conf.dirty_log && !strcmp(d->conf.dirty_log, "off"))
+	if (d->conf.dirty_log_off)
 		return 0;
 	if (d->conf.dirty_log)
 		snprintf(path, sizeof(path), "%s", d->conf.dirty_log);
@@ -1194,110 +1221,136 @@ static void daemon_ready(const char *store)
 	status_fd = -1;
 }
 
-static int has_fsname(const struct fuse_args *a)
+/* The argv libfuse gets: the options dtfs does not take, default
+ * permissions, the subtype, and the store as the mount's source (mount(8),
+ * mountinfo) unless the user named one: tools find the dirty log by it. */
+static int fuse_argv(const struct dt_opts *c, const char *store,
+		     struct fuse_args *args)
 {
-	for (int i = 0; i < a->argc; i++)
-		if (strstr(a->argv[i], "fsname="))
-			return 1;
-	return 0;
+	char *o = NULL, *arg = NULL;
+	int ret = 0;
+
+	for (int i = 0; i < c->fuse_argc; i++)
+		if (fuse_opt_add_arg(args, c->fuse_argv[i]))
+			return -1;
+	/* The kernel checks permissions; dtfs never gives them away. */
+	if (fuse_opt_add_arg(args, "-odefault_permissions,subtype=dtfs"))
+		return -1;
+	if (c->fsname)
+		return 0;
+	if (fuse_opt_add_opt_escaped(&o, store) ||
+	    asprintf(&arg, "-ofsname=%s", o) < 0) {
+		arg = NULL;
+		ret = -1;
+	} else if (fuse_opt_add_arg(args, arg)) {
+		ret = -1;
+	}
+	free(o);
+	free(arg);
+	return ret;
 }
 
 int main(int argc, char *argv[])
 {
-	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_cmdline_opts opts = {0};
 	struct fuse_loop_config *lc = NULL;
 	struct fuse_session *se = NULL;
 	struct dtfs d = {0};
 	struct dt_fs_opts fo = {.create = 1, .blob = !!getenv("DTFS_BLOB")};
-	char err[512], store[PATH_MAX];
+	char err[512], store[PATH_MAX], mnt[PATH_MAX], logpath[PATH_MAX];
 	struct stat st;
-	int ret = 1, tracer_mode = 0, on_violation = 0, release = 0;
+	int ret;
 
-	d.conf.attr_timeout = 1.0;
-	d.conf.entry_timeout = 1.0;
-	d.conf.max_threads = 16;
-	d.conf.dirty_log_max = 256;
-	if (fuse_opt_parse(&args, &d.conf, dtfs_opts, opt_proc) < 0)
+	/* 1. the command line: dtfs's options, then libfuse's */
+	ret = dt_opts_parse(argc, argv, &d.conf, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "dtfs: %s\n", err);
+		dt_opts_free(&d.conf);
 		return 2;
-	if (d.conf.show_help) {
-		usage(argv[0]);
+	}
+	if (d.conf.show_help || d.conf.show_version) {
+		if (d.conf.show_help)
+			usage(argv[0]);
+		else
+			printf("dtfs store format %d, FUSE library %s\n",
+			       DT_FORMAT_VERSION, fuse_pkgversion());
+		dt_opts_free(&d.conf);
 		return 0;
 	}
-	if (d.conf.show_version) {
-		printf("dtfs store format %d, FUSE library %s\n",
-		       DT_FORMAT_VERSION, fuse_pkgversion());
-		return 0;
+	ret = 2;
+	if (d.conf.tracer == DT_TRACER_ON &&
+	    dt_tracer_precheck(err, sizeof(err))) {
+		fprintf(stderr, "dtfs: tracer=on: %s\n", err);
+		goto out;
 	}
-	/* The kernel checks permissions; dtfs never gives them away. */
-	if (fuse_opt_add_arg(&args, "-odefault_permissions,subtype=dtfs") ||
-	    fuse_parse_cmdline(&args, &opts) != 0)
-		return 2;
-	if (!d.conf.store || !opts.mountpoint) {
-		fprintf(stderr,
-			"usage: %s STORE MOUNTPOINT [-f] [-o opts]"
-			" (--help for more)\n",
-			argv[0]);
-		return 2;
-	}
-	if (d.conf.nonopt > 1) {
-		fprintf(stderr, "dtfs: too many arguments\n");
-		return 2;
-	}
-	if (d.conf.attr_timeout < 0 || d.conf.entry_timeout < 0 ||
-	    d.conf.max_threads < 1 || d.conf.dirty_log_max < 1) {
-		fprintf(stderr,
-			"dtfs: bad timeout, thread count or log size option\n");
-		return 2;
-	}
-	{
-		static const char *const tr[] = {"auto", "on", "off", NULL};
-		static const char *const ov[] = {"warn", "eio", "abort", NULL};
-		static const char *const rl[] = {"writeback", "evict", NULL};
-
-		tracer_mode = parse_choice("tracer", d.conf.tracer, tr, 0);
-		on_violation = parse_choice("on_violation", d.conf.on_violation,
-					    ov, DT_ON_WARN);
-		release = parse_choice("release", d.conf.release, rl,
-				       DT_REL_WRITEBACK);
-		if (tracer_mode < 0 || on_violation < 0 || release < 0)
-			return 2;
-	}
-	if (tracer_mode == 1 && geteuid() != 0) {
-		fprintf(stderr, "dtfs: tracer=on needs root (BPF)\n");
-		return 2;
-	}
-	if (stat(opts.mountpoint, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "dtfs: mountpoint %s: %s\n", opts.mountpoint,
-			errno ? strerror(errno) : "not a directory");
-		return 2;
+	if (stat(d.conf.mountpoint, &st) < 0 ||
+	    (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
+	    !realpath(d.conf.mountpoint, mnt)) {
+		fprintf(stderr, "dtfs: mountpoint %s: %s\n", d.conf.mountpoint,
+			strerror(errno));
+		goto out;
 	}
 	if (!realpath(d.conf.store, store)) {
 		if (errno != ENOENT) {
 			fprintf(stderr, "dtfs: store %s: %s\n", d.conf.store,
 				strerror(errno));
-			return 2;
+			goto out;
 		}
 		/* not there yet: the daemon chdirs to /, so make it absolute */
-		char cwd[PATH_MAX];
+		if (absolute("store", d.conf.store, store, sizeof(store)))
+			goto out;
+	}
+	if (d.conf.dirty_log) {
+		char dir[PATH_MAX], *slash;
 
-		if (d.conf.store[0] == '/' || !getcwd(cwd, sizeof(cwd)))
-			snprintf(store, sizeof(store), "%s", d.conf.store);
-		else if ((size_t)snprintf(store, sizeof(store), "%s/%s", cwd,
-					  d.conf.store) >= sizeof(store)) {
-			fprintf(stderr, "dtfs: store path too long\n");
-			return 2;
+		if (absolute("dirty log", d.conf.dirty_log, logpath,
+			     sizeof(logpath)))
+			goto out;
+		free(d.conf.dirty_log);
+		d.conf.dirty_log = strdup(logpath);
+		if (!d.conf.dirty_log)
+			goto out;
+		/* its directory must be there (the log is opened once the
+		 * mount is up) */
+		snprintf(dir, sizeof(dir), "%s", logpath);
+		slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash++; /* in / */
+		*slash = 0;
+		if (stat(dir, &st) < 0 ||
+		    (!S_ISDIR(st.st_mode) && (errno = ENOTDIR))) {
+			fprintf(stderr, "dtfs: dirty log %s: %s: %s\n", logpath,
+				dir, strerror(errno));
+			goto out;
 		}
 	}
-	if (access("/dev/fuse", R_OK | W_OK) < 0) {
-		fprintf(stderr, "dtfs: /dev/fuse: %s\n", strerror(errno));
-		return 1;
+	/* libfuse refuses what it does not know, before anything is made */
+	if (fuse_argv(&d.conf, store, &args))
+		goto out;
+	fuse_msg[0] = 0;
+	fuse_set_log_func(keep_fuse_msg);
+	if (fuse_parse_cmdline(&args, &opts) == 0)
+		se = fuse_session_new(&args, &dtfs_ops, sizeof(dtfs_ops), &d);
+	fuse_set_log_func(NULL);
+	if (!se) {
+		refuse_fuse_msg();
+		goto out;
 	}
+	fputs(fuse_msg, stderr);
+	d.se = se;
+
+	/* 2. the environment */
+	ret = 1;
+	if (check_fuse_dev())
+		goto out;
 	if (!opts.foreground && start_daemon() < 0) {
 		fprintf(stderr, "dtfs: cannot start daemon: %s\n",
 			strerror(errno));
-		return 1;
+		goto out;
 	}
+
+	/* 3. the store, the mount, the tracking */
 	ret = dt_fs_open(store, &fo, &d.fs, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "dtfs: %s\n", err);
@@ -1312,48 +1365,26 @@ int main(int argc, char *argv[])
 	d.model = dt_pages_new(NULL, 1);
 	if (!d.gates || !d.model)
 		goto out;
-	dt_pages_set_policy(d.model, on_violation, release);
-	/* the store shows as the mount's source (mount(8), mountinfo),
-	 * unless the user named one: tools find the dirty log from it */
-	if (!has_fsname(&args)) {
-		char *o = NULL, *arg = NULL;
-
-		if (fuse_opt_add_opt_escaped(&o, store) ||
-		    asprintf(&arg, "-ofsname=%s", o) < 0 ||
-		    fuse_opt_add_arg(&args, arg)) {
-			free(o);
-			free(arg);
-			goto out;
-		}
-		free(o);
-		free(arg);
-	}
-	se = fuse_session_new(&args, &dtfs_ops, sizeof(dtfs_ops), &d);
-	if (!se)
-		goto out;
-	d.se = se;
+	dt_pages_set_policy(d.model, d.conf.on_violation, d.conf.release);
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out;
-	if (fuse_session_mount(se, opts.mountpoint) != 0)
+	if (fuse_session_mount(se, mnt) != 0)
 		goto out_sig;
-	if (start_tracking(&d, store, opts.mountpoint, tracer_mode) < 0) {
+	if (start_tracking(&d, store, mnt) < 0) {
 		fuse_session_unmount(se);
 		goto out_sig;
 	}
-	dt_pages_set_policy(d.model, on_violation, release);
+	dt_pages_set_policy(d.model, d.conf.on_violation, d.conf.release);
 	{
 		char pol[80];
 
-		snprintf(pol, sizeof(pol), "on_violation=%s release=%s",
-			 on_violation == DT_ON_WARN  ? "warn"
-			 : on_violation == DT_ON_EIO ? "eio"
-						     : "abort",
-			 release == DT_REL_WRITEBACK ? "writeback" : "evict");
 		dt_pages_note(d.model, DT_SRC_DTFS, DT_EV_POLICY, 0, 0, 0, 0,
-			      pol, NULL);
+			      policy_text(d.conf.on_violation, d.conf.release,
+					  pol, sizeof(pol)),
+			      NULL);
 	}
 	daemon_ready(store);
-	fprintf(stderr, "dtfs: mounted %s on %s (%s)\n", store, opts.mountpoint,
+	fprintf(stderr, "dtfs: mounted %s on %s (%s)\n", store, mnt,
 		d.conf.writeback_cache ? "writeback_cache" : "write-through");
 	if (opts.singlethread) {
 		ret = fuse_session_loop(se);
@@ -1363,12 +1394,12 @@ int main(int argc, char *argv[])
 		/* spare threads: requests a kernel callback triggers must
 		 * always find one free (DESIGN §4) */
 		fuse_loop_cfg_set_idle_threads(lc, 4);
-		fuse_loop_cfg_set_max_threads(lc, (unsigned)d.conf.max_threads);
+		fuse_loop_cfg_set_max_threads(lc, d.conf.max_threads);
 		ret = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
 	}
 	fuse_session_unmount(se);
-	fprintf(stderr, "dtfs: unmounted %s\n", opts.mountpoint);
+	fprintf(stderr, "dtfs: unmounted %s\n", mnt);
 	dt_tracer_stop(d.tracer);
 	d.tracer = NULL;
 out_sig:
@@ -1383,7 +1414,7 @@ out:
 	dt_pages_free(d.model);
 	dt_gates_free(d.gates);
 	free(opts.mountpoint);
-	free(d.conf.store);
+	dt_opts_free(&d.conf);
 	fuse_opt_free_args(&args);
 	return ret ? (ret < 0 ? 1 : ret) : 0;
 }

@@ -13,6 +13,21 @@
 
 struct dt_tracer;
 
+/*
+ * What the BPF tracer needs: CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN
+ * (which implies both), in the effective set.
+ */
+#define DT_CAP_SYS_ADMIN 21
+#define DT_CAP_PERFMON 38
+#define DT_CAP_BPF 39
+int dt_caps_tracer_ok(uint64_t effective);
+/* This process's effective capabilities (capget). 0 or -errno. */
+int dt_caps_effective(uint64_t *effective);
+/* Before mounting with tracer=on: can the tracer load here? 0, or
+ * -EPERM/-ENOENT with one line in @why (missing capabilities, no kernel
+ * BTF, kernel symbol addresses hidden). */
+int dt_tracer_precheck(char *why, size_t whylen);
+
 /* Load and attach, filtering to device @major:@minor. On failure returns
  * a negative errno and one line saying why in @why. */
 int dt_tracer_start(unsigned int major, unsigned int minor,
