@@ -3,6 +3,7 @@
 #   make deps      install missing Debian packages (root), else print the apt-get line
 #   make           build everything into build/
 #   make check     deps + build + unit tests + mount tests, then the same under ASan+UBSan
+#   make crash     the crash campaign (CRASH_ROUNDS=40 CRASH_TIME=900 FSSTRESS=)
 #   make demo      mount dtfs on a temp store, run a short mixed workload, unmount
 #   make bench     the benchmark of tests/bench (dtfs vs null FUSE vs bindfs vs disk)
 #   make install   PREFIX=/usr/local DESTDIR=
@@ -36,11 +37,12 @@ CORE_SRCS := core/store.c core/fs.c core/fsck.c core/dirtylog.c core/pagestate.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 
 PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl $(B)/dtfs-pin
-TEST_PROGS := $(B)/test_core $(B)/test_dirty $(B)/nullfs $(B)/dt-mnt-helper $(B)/dt-bench-meta
+TEST_PROGS := $(B)/test_core $(B)/test_dirty $(B)/nullfs $(B)/dt-mnt-helper $(B)/dt-bench-meta \
+	      $(B)/dt-crash
 TEST_PROGS += $(B)/test_parse $(B)/dt-ioctl-bad
 
 .PHONY: all build deps check unit mount-tests san-check demo bench install clean format \
-	fuzz fuzz-build fuzz-short
+	fuzz fuzz-build fuzz-short crash
 
 # `make` installs what is missing first; pkg-config is asked only after that.
 all: deps
@@ -104,6 +106,9 @@ $(B)/nullfs: $(B)/tests/nullfs.o
 $(B)/dt-mnt-helper: $(B)/tests/mount/dt-mnt-helper.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
+$(B)/dt-crash: $(B)/tests/crash/dt-crash.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(B)/dt-bench-meta: $(B)/tests/bench/dt-bench-meta.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
@@ -149,6 +154,15 @@ fuzz-short: fuzz-build
 
 fuzz: deps fuzz-build
 	tests/fuzz/run.sh --keep build-fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+# The crash campaign by hand (t_crash runs 6 rounds of it in the suite):
+# kill -9 and abort rounds under a journaling writer and a stress load;
+# FSSTRESS=/path/to/xfstests/ltp/fsstress to use the real one.
+CRASH_ROUNDS ?= 40
+CRASH_TIME ?= 900
+crash: all
+	tests/crash/campaign.sh $(B) --rounds $(CRASH_ROUNDS) --time $(CRASH_TIME) \
+		$(if $(FSSTRESS),--fsstress $(FSSTRESS))
 
 demo: all
 	tests/demo.sh $(B)
