@@ -123,3 +123,13 @@ out=$("$B/dtfsctl" gate "$MNT/pub" --reads 2 2>&1) || rc=$?
 "$B/dtfsctl" release "$MNT/pub" || fail "release"
 umount_dtfs
 fsck_clean
+
+# the store is the daemon's alone: directories 0700, files 0600, also
+# db/ of a store made with a looser umask before (closed off at mount)
+chmod 0755 "$STORE/db"
+(umask 022 && mount_dtfs)
+echo data >"$MNT/f"
+sync
+loose=$(find "$STORE" -perm /077 -printf '%m %p\n')
+[ -z "$loose" ] || fail "store files readable by others: $loose"
+umount_dtfs
