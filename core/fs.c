@@ -880,6 +880,25 @@ out:
 }
 
 /* Drop one link of @in (locked) whose dirent is being removed in @wb. */
+/* Whether inode @ino (of @mode) may go from its name to make way for a
+ * directory (@want_dir) or a non-directory: the types must agree, and a
+ * directory must be empty. 0 or -ENOTDIR/-EISDIR/-ENOTEMPTY/-EIO. */
+static int may_remove(struct dt_fs *fs, int want_dir, mode_t mode, uint64_t ino)
+{
+	int empty;
+
+	if (want_dir && !S_ISDIR(mode))
+		return -ENOTDIR;
+	if (!want_dir && S_ISDIR(mode))
+		return -EISDIR;
+	if (!want_dir)
+		return 0;
+	empty = dir_is_empty(fs, ino);
+	if (empty < 0)
+		return empty;
+	return empty ? 0 : -ENOTEMPTY;
+}
+
 static void drop_link(rocksdb_writebatch_t *wb, struct dt_inode *in)
 {
 	char k[9];
@@ -922,22 +941,9 @@ static int remove_entry(struct dt_fs *fs, uint64_t parent, const char *name,
 	pthread_rwlock_wrlock(&in->lock);
 	isave = in->rec;
 	dsave = dir->rec;
-	if (want_dir && !S_ISDIR(in->rec.mode)) {
-		ret = -ENOTDIR;
+	ret = may_remove(fs, want_dir, in->rec.mode, ino);
+	if (ret)
 		goto out;
-	}
-	if (!want_dir && S_ISDIR(in->rec.mode)) {
-		ret = -EISDIR;
-		goto out;
-	}
-	if (want_dir) {
-		int e = dir_is_empty(fs, ino);
-
-		if (e != 1) {
-			ret = e < 0 ? e : -ENOTEMPTY;
-			goto out;
-		}
-	}
 	wb = rocksdb_writebatch_create();
 	dirent_del(wb, parent, name);
 	drop_link(wb, in);
@@ -1066,22 +1072,10 @@ int dt_rename(struct dt_fs *fs, uint64_t parent, const char *name,
 		goto unlock;
 	}
 	if (dst && !(flags & RENAME_EXCHANGE)) {
-		if (sdir && !ddir) {
-			ret = -ENOTDIR;
+		/* the target goes as rmdir/unlink would take it */
+		ret = may_remove(fs, sdir, dst->rec.mode, dino);
+		if (ret)
 			goto unlock;
-		}
-		if (!sdir && ddir) {
-			ret = -EISDIR;
-			goto unlock;
-		}
-		if (ddir) {
-			int e = dir_is_empty(fs, dino);
-
-			if (e != 1) {
-				ret = e < 0 ? e : -ENOTEMPTY;
-				goto unlock;
-			}
-		}
 	}
 	wb = rocksdb_writebatch_create();
 	if (flags & RENAME_EXCHANGE) {

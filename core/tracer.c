@@ -281,6 +281,20 @@ static int silent(enum libbpf_print_level l, const char *fmt, va_list ap)
 	return 0;
 }
 
+/* What dt_tracer_start built, after a failure or the poller's stop. */
+static void tracer_free(struct dt_tracer *t)
+{
+	if (t->rb)
+		ring_buffer__free(t->rb);
+	if (t->skel)
+		dt_tracer_bpf__destroy(t->skel);
+	free(t->syms);
+	free(t->names);
+	free(t->scache);
+	pthread_mutex_destroy(&t->drain_lock);
+	free(t);
+}
+
 /* ---- the tracer's privileges ------------------------------------------ */
 
 int dt_caps_tracer_ok(uint64_t eff)
@@ -424,15 +438,7 @@ int dt_tracer_start(unsigned int major, unsigned int minor,
 	*out = t;
 	return 0;
 fail:
-	if (t->rb)
-		ring_buffer__free(t->rb);
-	if (t->skel)
-		dt_tracer_bpf__destroy(t->skel);
-	free(t->syms);
-	free(t->names);
-	free(t->scache);
-	pthread_mutex_destroy(&t->drain_lock);
-	free(t);
+	tracer_free(t);
 	return ret ? ret : -EINVAL;
 }
 
@@ -455,11 +461,5 @@ void dt_tracer_stop(struct dt_tracer *t)
 	__atomic_store_n(&t->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t->poller, NULL);
 	dt_tracer_drain(t);
-	ring_buffer__free(t->rb);
-	dt_tracer_bpf__destroy(t->skel);
-	free(t->syms);
-	free(t->names);
-	free(t->scache);
-	pthread_mutex_destroy(&t->drain_lock);
-	free(t);
+	tracer_free(t);
 }

@@ -597,17 +597,10 @@ static void dtfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		       -dt_setxattr(fs_of(req), ino, name, value, size, flags));
 }
 
-static void dtfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			  size_t size)
+/* getxattr/listxattr: the size asked for (size 0) or the bytes, or the
+ * error; frees @buf. */
+static void reply_xattr(fuse_req_t req, char *buf, size_t size, ssize_t n)
 {
-	char *buf = size ? malloc(size) : NULL;
-	ssize_t n;
-
-	if (size && !buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	n = dt_getxattr(fs_of(req), ino, name, buf, size);
 	if (n < 0)
 		fuse_reply_err(req, (int)-n);
 	else if (size == 0)
@@ -617,23 +610,31 @@ static void dtfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	free(buf);
 }
 
+static void dtfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			  size_t size)
+{
+	char *buf = size ? malloc(size) : NULL;
+	ssize_t n;
+
+	if (size && !buf) {
+		reply_xattr(req, NULL, size, -ENOMEM);
+		return;
+	}
+	n = dt_getxattr(fs_of(req), ino, name, buf, size);
+	reply_xattr(req, buf, size, n);
+}
+
 static void dtfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	char *buf = size ? malloc(size) : NULL;
 	ssize_t n;
 
 	if (size && !buf) {
-		fuse_reply_err(req, ENOMEM);
+		reply_xattr(req, NULL, size, -ENOMEM);
 		return;
 	}
 	n = dt_listxattr(fs_of(req), ino, buf, size);
-	if (n < 0)
-		fuse_reply_err(req, (int)-n);
-	else if (size == 0)
-		fuse_reply_xattr(req, (size_t)n);
-	else
-		fuse_reply_buf(req, buf, (size_t)n);
-	free(buf);
+	reply_xattr(req, buf, size, n);
 }
 
 static void dtfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
