@@ -20,7 +20,7 @@ SAN     ?=
 PKGS    := fuse3 rocksdb liburing libbpf
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
-	   -Iinclude -I$(B) $(SAN) $(shell pkg-config --cflags $(PKGS) check 2>/dev/null)
+	   -Iinclude -Icore -I$(B) $(SAN) $(shell pkg-config --cflags $(PKGS) check 2>/dev/null)
 LDFLAGS += $(SAN)
 LIBS_CORE := $(shell pkg-config --libs rocksdb libbpf 2>/dev/null) -lpthread
 LIBS_FUSE := $(shell pkg-config --libs fuse3 2>/dev/null)
@@ -32,7 +32,11 @@ DEB_PKGS := gcc make pkg-config libfuse3-dev fuse3 librocksdb-dev liburing-dev \
 	    check libbpf-dev bpftool clang fio bindfs attr e2fsprogs util-linux \
 	    psmisc procps libclang-rt-14-dev rocksdb-tools
 
-CORE_SRCS := core/store.c core/fs.c core/fsck.c core/dirtylog.c core/pagestate.c \
+STORE_SRCS := core/store/store.c core/store/data.c core/store/alloc.c \
+	      core/store/records.c core/store/fsck.c
+FS_SRCS := core/fs/inode.c core/fs/namei.c core/fs/file.c core/fs/extent.c \
+	   core/fs/dir.c core/fs/xattr.c
+CORE_SRCS := $(STORE_SRCS) $(FS_SRCS) core/crc32c.c core/dirtylog.c core/pagestate.c \
 	     core/classify.c core/tracer.c core/gate.c core/opts.c core/ctl.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 

@@ -23,7 +23,9 @@
 #include <rocksdb/c.h>
 #include "dtfs/core.h"
 
-#define CH ((off_t)DT_CHUNK_SIZE)
+/* one block map: 16 data blocks */
+#define CH ((off_t)(16 * DT_DATA_BLOCK))
+#define BLK ((off_t)DT_DATA_BLOCK)
 #define MIB ((off_t)1 << 20)
 
 static char tmpl[64];
@@ -290,26 +292,60 @@ START_TEST(test_store_reopen)
 }
 END_TEST
 
-START_TEST(test_store_blob)
+/* Holes, SEEK_DATA/SEEK_HOLE and st_blocks are exact to the 4 KiB block;
+ * fallocated blocks count and writing into them does not count again. */
+START_TEST(test_store_blocks)
 {
-	static char a[3 * CH + 5], b[3 * CH + 5];
-	struct dt_fs_opts o = {.create = 0, .blob = 1};
-	uint64_t f;
+	static char a[3 * BLK], b[3 * BLK];
+	uint64_t f = mkfile(DT_ROOT_INO, "f");
 
-	dt_fs_close(fs);
-	fs = open_opts(&o);
-	f = mkfile(DT_ROOT_INO, "f");
-	fill(a, sizeof(a), 9);
-	ck_assert_int_eq(dt_write(fs, f, a, sizeof(a), 100),
-			 (ssize_t)sizeof(a));
-	dt_fs_close(fs);
-	fs = open_opts(&o);
-	ck_assert_int_eq(dt_read(fs, f, b, sizeof(b), 100), (ssize_t)sizeof(b));
+	fill(a, sizeof(a), 5);
+	ck_assert_int_eq(dt_write(fs, f, "x", 1, 2 * BLK), 1);
+	ck_assert_int_eq(blocks_of(f), BLK / 512);
+	ck_assert_int_eq(dt_lseek(fs, f, 0, SEEK_DATA), 2 * BLK);
+	ck_assert_int_eq(dt_lseek(fs, f, 0, SEEK_HOLE), 0);
+	ck_assert_int_eq(dt_write(fs, f, a, BLK, 4 * BLK), BLK);
+	ck_assert_int_eq(dt_lseek(fs, f, 2 * BLK + 1, SEEK_HOLE), 3 * BLK);
+	ck_assert_int_eq(dt_lseek(fs, f, 3 * BLK, SEEK_DATA), 4 * BLK);
+	ck_assert_int_eq(blocks_of(f), 2 * BLK / 512);
+	/* a hole between two data blocks of one map reads as zeros */
+	ck_assert_int_eq(dt_read(fs, f, b, 3 * BLK, 2 * BLK), 3 * BLK);
+	ck_assert_int_eq(b[0], 'x');
+	ck_assert(all_zero(b + 1, 2 * BLK - 1));
+	ck_assert_mem_eq(b + 2 * BLK, a, BLK);
+	/* punch one block out of the middle of data */
+	ck_assert_int_eq(dt_write(fs, f, a, 3 * BLK, 8 * BLK), 3 * BLK);
+	ck_assert_int_eq(
+		dt_fallocate(fs, f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			     9 * BLK, BLK),
+		0);
+	ck_assert_int_eq(dt_lseek(fs, f, 8 * BLK, SEEK_HOLE), 9 * BLK);
+	ck_assert_int_eq(dt_lseek(fs, f, 9 * BLK, SEEK_DATA), 10 * BLK);
+	ck_assert_int_eq(blocks_of(f), 4 * BLK / 512);
+	/* fallocate: 16 new blocks count; writing into them does not */
+	uint64_t g = mkfile(DT_ROOT_INO, "g");
+	ck_assert_int_eq(dt_fallocate(fs, g, 0, 0, CH), 0);
+	ck_assert_int_eq(blocks_of(g), CH / 512);
+	ck_assert_int_eq(dt_lseek(fs, g, 0, SEEK_DATA), -ENXIO);
+	ck_assert_int_eq(dt_write(fs, g, a, sizeof(a), 100), sizeof(a));
+	ck_assert_int_eq(blocks_of(g), CH / 512);
+	ck_assert_int_eq(dt_read(fs, g, b, sizeof(b), 100), sizeof(b));
 	ck_assert_mem_eq(a, b, sizeof(a));
+	ck_assert_int_eq(dt_read(fs, g, b, 100, 0), 100);
+	ck_assert(all_zero(b, 100));
+	/* ... and survive a reopen */
+	reopen();
+	ck_assert_int_eq(blocks_of(g), CH / 512);
+	ck_assert_int_eq(dt_read(fs, g, b, sizeof(b), 100), sizeof(b));
+	ck_assert_mem_eq(a, b, sizeof(a));
+	/* truncate drops blocks fallocated past the end too */
+	ck_assert_int_eq(
+		dt_fallocate(fs, g, FALLOC_FL_KEEP_SIZE, 2 * CH, CH), 0);
+	ck_assert_int_eq(blocks_of(g), 2 * CH / 512);
+	struct stat in = {.st_size = 10}, st;
+	ck_assert_int_eq(dt_setattr(fs, g, &in, DT_SET_SIZE, &st), 0);
+	ck_assert_int_eq(blocks_of(g), BLK / 512);
 	fsck_clean();
-	reopen(); /* and without blob files */
-	ck_assert_int_eq(dt_read(fs, f, b, sizeof(b), 100), (ssize_t)sizeof(b));
-	ck_assert_mem_eq(a, b, sizeof(a));
 }
 END_TEST
 
@@ -379,7 +415,8 @@ static void put_raw(const char *key, size_t kl, const char *val)
 	rocksdb_options_destroy(o);
 }
 
-/* The format record is "S" "format" -> "dtfs-store <version>" (core/store.h). */
+/* The format record is "S" "format" -> "dtfs-store <version>"
+ * (core/store/records.h). */
 START_TEST(test_store_version)
 {
 	struct dt_fs_opts fo = {0};
@@ -395,6 +432,12 @@ START_TEST(test_store_version)
 	ck_assert_ptr_nonnull(strstr(err, "99"));
 	ck_assert_int_eq(dt_fs_open(store, &fo, &f2, err, sizeof(err)),
 			 -EPROTO); /* the failed open released its locks */
+	/* a version-1 store (file data in RocksDB): named, with what to do */
+	put_raw("Sformat", 7, "dtfs-store 1");
+	ck_assert_int_eq(dt_fs_open(store, &fo, &f2, err, sizeof(err)),
+			 -EPROTO);
+	ck_assert_ptr_nonnull(strstr(err, "version 1"));
+	ck_assert_ptr_nonnull(strstr(err, "copy the files to a new store"));
 	put_raw("Sformat", 7, "garbage");
 	ck_assert_int_eq(dt_fs_open(store, &fo, &f2, err, sizeof(err)),
 			 -EUCLEAN);
@@ -1278,7 +1321,7 @@ static int crash_child(const char *path)
 	struct dt_fs_opts o = {0};
 	struct dt_fs *f;
 	struct stat st;
-	char err[256], big[3 * DT_CHUNK_SIZE];
+	char err[256], big[3 * CH];
 	uint64_t a, b;
 
 	if (dt_fs_open(path, &o, &f, err, sizeof(err)))
@@ -1643,7 +1686,7 @@ static Suite *core_suite(void)
 		int timeout;
 	} tests[] = {
 		{"store", test_store_reopen, 60},
-		{"store", test_store_blob, 60},
+		{"store", test_store_blocks, 60},
 		{"store", test_store_refusals, 60},
 		{"store", test_store_version, 60},
 		{"inodes", test_nodes, 60},
