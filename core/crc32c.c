@@ -12,6 +12,15 @@
 
 static uint32_t table[8][256];
 static int have_sse42;
+
+/*
+ * A 4 KiB block is checksummed as three interleaved streams of 1360 bytes
+ * (the crc32 instruction has a latency of 3 cycles and a throughput of 1),
+ * joined with shift[]: the crc state after 1360 zero bytes, as a linear
+ * map of the state, one table per byte of it. Then the last 16 bytes.
+ */
+#define LANE 1360
+static uint32_t shift[4][256];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void init(void)
@@ -27,8 +36,22 @@ static void init(void)
 		for (int t = 1; t < 8; t++)
 			table[t][i] = (table[t - 1][i] >> 8) ^
 				      table[0][table[t - 1][i] & 0xff];
+	for (int k = 0; k < 4; k++)
+		for (uint32_t v = 0; v < 256; v++) {
+			uint32_t c = v << (8 * k);
+
+			for (int i = 0; i < LANE; i++)
+				c = (c >> 8) ^ table[0][c & 0xff];
+			shift[k][v] = c;
+		}
 	__builtin_cpu_init();
 	have_sse42 = __builtin_cpu_supports("sse4.2");
+}
+
+static uint32_t shift_lane(uint32_t c)
+{
+	return shift[0][c & 0xff] ^ shift[1][(c >> 8) & 0xff] ^
+	       shift[2][(c >> 16) & 0xff] ^ shift[3][c >> 24];
 }
 
 static uint32_t crc_soft(uint32_t crc, const unsigned char *p, size_t len)
@@ -71,11 +94,33 @@ crc_hw(uint32_t crc, const unsigned char *p, size_t len)
 }
 #endif
 
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) static uint32_t
+crc_hw_4k(uint32_t crc, const unsigned char *p)
+{
+	uint64_t a = crc, b = 0, c = 0, v;
+	const unsigned char *q = p + LANE, *r = p + 2 * LANE;
+
+	for (int i = 0; i < LANE; i += 8) {
+		memcpy(&v, p + i, 8);
+		a = __builtin_ia32_crc32di(a, v);
+		memcpy(&v, q + i, 8);
+		b = __builtin_ia32_crc32di(b, v);
+		memcpy(&v, r + i, 8);
+		c = __builtin_ia32_crc32di(c, v);
+	}
+	crc = shift_lane(shift_lane((uint32_t)a) ^ (uint32_t)b) ^ (uint32_t)c;
+	return crc_hw(crc, p + 3 * LANE, 4096 - 3 * LANE);
+}
+#endif
+
 uint32_t dt_crc32c(uint32_t crc, const void *buf, size_t len)
 {
 	pthread_once(&once, init);
 	crc = ~crc;
 #if defined(__x86_64__)
+	if (have_sse42 && len == 4096)
+		return ~crc_hw_4k(crc, buf);
 	if (have_sse42)
 		return ~crc_hw(crc, buf, len);
 #endif

@@ -177,6 +177,146 @@ int dt_block_rewrite(struct dt_op *op, struct dt_inode *in, struct dt_slot *s,
 	return 0;
 }
 
+/* ---- the map cache ------------------------------------------------------- */
+
+#define MCACHE_MAX 16384 /* maps: 1 GiB of file data, about 11 MiB */
+#define MCACHE_BUCKETS 8192
+
+struct mc_ent {
+	uint64_t ino, idx, gen;
+	struct mc_ent *hnext, *prev, *next; /* hash chain, LRU list */
+	struct dt_map m;
+};
+
+struct dt_mcache {
+	pthread_mutex_t lock;
+	struct mc_ent *hash[MCACHE_BUCKETS];
+	struct mc_ent lru; /* head: lru.next most recent */
+	size_t n;
+};
+
+int dt_mcache_init(struct dt_fs *fs)
+{
+	struct dt_mcache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	pthread_mutex_init(&c->lock, NULL);
+	c->lru.next = c->lru.prev = &c->lru;
+	fs->mcache = c;
+	return 0;
+}
+
+void dt_mcache_free(struct dt_fs *fs)
+{
+	struct dt_mcache *c = fs->mcache;
+
+	if (!c)
+		return;
+	for (struct mc_ent *e = c->lru.next, *n; e != &c->lru; e = n) {
+		n = e->next;
+		free(e);
+	}
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	fs->mcache = NULL;
+}
+
+void dt_maps_changed(struct dt_fs *fs, struct dt_inode *in)
+{
+	in->mapgen = __atomic_add_fetch(&fs->mapgen, 1, __ATOMIC_RELAXED);
+}
+
+static unsigned int mc_hash(uint64_t ino, uint64_t idx)
+{
+	return (unsigned int)(((ino * 0x9E3779B97F4A7C15ULL) ^ idx) *
+				      0xff51afd7ed558ccdULL >>
+			      51) %
+	       MCACHE_BUCKETS;
+}
+
+static void lru_unlink(struct mc_ent *e)
+{
+	e->prev->next = e->next;
+	e->next->prev = e->prev;
+}
+
+static void lru_front(struct dt_mcache *c, struct mc_ent *e)
+{
+	e->next = c->lru.next;
+	e->prev = &c->lru;
+	c->lru.next->prev = e;
+	c->lru.next = e;
+}
+
+static struct mc_ent **mc_find(struct dt_mcache *c, uint64_t ino, uint64_t idx)
+{
+	struct mc_ent **pp = &c->hash[mc_hash(ino, idx)];
+
+	while (*pp && ((*pp)->ino != ino || (*pp)->idx != idx))
+		pp = &(*pp)->hnext;
+	return pp;
+}
+
+static int mc_get(struct dt_fs *fs, struct dt_inode *in, uint64_t idx,
+		  struct dt_map *out)
+{
+	struct dt_mcache *c = fs->mcache;
+	struct mc_ent *e;
+	int hit = 0;
+
+	pthread_mutex_lock(&c->lock);
+	e = *mc_find(c, in->ino, idx);
+	if (e && e->gen == in->mapgen) {
+		*out = e->m;
+		lru_unlink(e);
+		lru_front(c, e);
+		hit = 1;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+static void mc_put(struct dt_fs *fs, struct dt_inode *in, uint64_t idx,
+		   const struct dt_map *m)
+{
+	struct dt_mcache *c = fs->mcache;
+	struct mc_ent **pp, *e;
+
+	pthread_mutex_lock(&c->lock);
+	pp = mc_find(c, in->ino, idx);
+	e = *pp;
+	if (e) {
+		lru_unlink(e);
+	} else if (c->n >= MCACHE_MAX) {
+		/* reuse the least recently used entry */
+		struct mc_ent **old;
+
+		e = c->lru.prev;
+		lru_unlink(e);
+		old = mc_find(c, e->ino, e->idx);
+		*old = e->hnext;
+		pp = mc_find(c, in->ino, idx);
+		e->hnext = NULL;
+		*pp = e;
+	} else {
+		e = malloc(sizeof(*e));
+		if (!e) {
+			pthread_mutex_unlock(&c->lock);
+			return;
+		}
+		e->hnext = NULL;
+		*pp = e;
+		c->n++;
+	}
+	e->ino = in->ino;
+	e->idx = idx;
+	e->gen = in->mapgen;
+	e->m = *m;
+	lru_front(c, e);
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* ---- map windows --------------------------------------------------------- */
 
 static int bad_map(uint64_t ino, uint64_t idx)
@@ -190,11 +330,12 @@ static int bad_map(uint64_t ino, uint64_t idx)
 	return -EIO;
 }
 
-int dt_win_load(struct dt_fs *fs, struct dt_win *w, uint64_t ino,
+int dt_win_load(struct dt_fs *fs, struct dt_win *w, struct dt_inode *in,
 		uint64_t first, uint64_t last)
 {
 	uint64_t fi = first >> DT_MAP_SHIFT, li = last >> DT_MAP_SHIFT;
-	unsigned int n = (unsigned int)(li - fi + 1);
+	uint64_t ino = in->ino;
+	unsigned int n = (unsigned int)(li - fi + 1), hits = 0;
 	char k[17];
 	int ret = 0;
 
@@ -214,6 +355,10 @@ int dt_win_load(struct dt_fs *fs, struct dt_win *w, uint64_t ino,
 			return -ENOMEM;
 		}
 	}
+	for (unsigned int i = 0; i < n; i++)
+		hits += (unsigned int)mc_get(fs, in, fi + i, &w->m[i]);
+	if (hits == n)
+		return 0;
 	if (n <= 2) {
 		/* one or two maps: point lookups */
 		for (unsigned int i = 0; i < n && !ret; i++) {
@@ -268,9 +413,13 @@ int dt_win_load(struct dt_fs *fs, struct dt_win *w, uint64_t ino,
 			ret = dt_store_iter_err(it, "read maps", ino);
 		rocksdb_iter_destroy(it);
 	}
-	if (ret)
+	if (ret) {
 		dt_win_free(w);
-	return ret;
+		return ret;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		mc_put(fs, in, fi + i, &w->m[i]);
+	return 0;
 }
 
 static void put_map(rocksdb_writebatch_t *wb, uint64_t ino, uint64_t idx,
@@ -291,6 +440,13 @@ void dt_win_put(struct dt_win *w, rocksdb_writebatch_t *wb)
 	for (unsigned int i = 0; i < w->n; i++)
 		if (w->dirty[i])
 			put_map(wb, w->ino, w->first + i, &w->m[i]);
+}
+
+void dt_win_cache(struct dt_fs *fs, struct dt_inode *in, struct dt_win *w)
+{
+	for (unsigned int i = 0; i < w->n; i++)
+		if (w->dirty[i])
+			mc_put(fs, in, w->first + i, &w->m[i]);
 }
 
 void dt_win_free(struct dt_win *w)

@@ -59,7 +59,7 @@ struct dt_win {
 	uint8_t inl_dirty[4];
 };
 
-int dt_win_load(struct dt_fs *fs, struct dt_win *w, uint64_t ino,
+int dt_win_load(struct dt_fs *fs, struct dt_win *w, struct dt_inode *in,
 		uint64_t first, uint64_t last);
 static inline struct dt_slot *dt_win_slot(struct dt_win *w, uint64_t lblk)
 {
@@ -70,9 +70,21 @@ static inline void dt_win_dirty(struct dt_win *w, uint64_t lblk)
 {
 	w->dirty[(lblk >> DT_MAP_SHIFT) - w->first] = 1;
 }
-/* Put the changed maps into @wb (deleted when all holes). */
+/* Put the changed maps into @wb (deleted when all holes); after the
+ * commit, dt_win_cache keeps them in the map cache. */
 void dt_win_put(struct dt_win *w, rocksdb_writebatch_t *wb);
+void dt_win_cache(struct dt_fs *fs, struct dt_inode *in, struct dt_win *w);
 void dt_win_free(struct dt_win *w);
+
+/*
+ * The map cache: decoded maps of the files in use, so that reads and
+ * writes do not search RocksDB's memtable for them. An entry is valid while
+ * it carries its inode's mapgen: an operation that changes maps other than
+ * through a window (truncate, punch, fallocate) calls dt_maps_changed.
+ */
+int dt_mcache_init(struct dt_fs *fs);
+void dt_mcache_free(struct dt_fs *fs);
+void dt_maps_changed(struct dt_fs *fs, struct dt_inode *in);
 
 /*
  * Visit the existing maps of @ino with index in [from, to], in order;

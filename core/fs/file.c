@@ -66,7 +66,7 @@ ssize_t dt_read(struct dt_fs *fs, uint64_t ino, void *buf, size_t size,
 		end = in->rec.size;
 	if (pos >= end)
 		goto out;
-	ret = dt_win_load(fs, &w, ino, pos >> BSHIFT, (end - 1) >> BSHIFT);
+	ret = dt_win_load(fs, &w, in, pos >> BSHIFT, (end - 1) >> BSHIFT);
 	if (ret)
 		goto out;
 	for (uint64_t b = pos >> BSHIFT; b <= (end - 1) >> BSHIFT && !ret;
@@ -191,15 +191,17 @@ static int write_runs(struct dt_fs *fs, struct wblocks *wb, uint64_t n)
 	return 0;
 }
 
+/* Write into the blocks of @in (write-locked): the new data to the data
+ * file, the changed maps of window @w (loaded here) into @batch. */
 static int write_locked(struct dt_fs *fs, rocksdb_writebatch_t *batch,
-			struct dt_inode *in, struct dt_op *op, const char *buf,
-			size_t size, uint64_t off)
+			struct dt_inode *in, struct dt_op *op,
+			struct dt_win *w, const char *buf, size_t size,
+			uint64_t off)
 {
 	uint64_t end = off + size, b0 = off >> BSHIFT, b1 = (end - 1) >> BSHIFT;
 	uint64_t nb = b1 - b0 + 1, nnew = 0;
 	char head[BS], tail[BS];
 	struct wblocks wb;
-	struct dt_win w;
 	struct dt_run runs[64];
 	int nr, ri = 0, ret;
 	uint64_t rused = 0;
@@ -207,7 +209,7 @@ static int write_locked(struct dt_fs *fs, rocksdb_writebatch_t *batch,
 	ret = wblocks_init(&wb, nb);
 	if (ret)
 		goto out_free;
-	ret = dt_win_load(fs, &w, in->ino, b0, b1);
+	ret = dt_win_load(fs, w, in, b0, b1);
 	if (ret)
 		goto out_free;
 	/* whole blocks come from @buf; the partial ones at either end are
@@ -216,7 +218,7 @@ static int write_locked(struct dt_fs *fs, rocksdb_writebatch_t *batch,
 		uint64_t bs = b << BSHIFT;
 		size_t a = off > bs ? (size_t)(off - bs) : 0;
 		size_t z = end - bs < BS ? (size_t)(end - bs) : BS;
-		struct dt_slot *s = dt_win_slot(&w, b);
+		struct dt_slot *s = dt_win_slot(w, b);
 
 		if (s->kind != DT_SLOT_UNWRITTEN)
 			nnew++;
@@ -242,7 +244,7 @@ static int write_locked(struct dt_fs *fs, rocksdb_writebatch_t *batch,
 	}
 	/* targets: in place into unwritten blocks, else the new runs */
 	for (uint64_t i = 0; i < nb; i++) {
-		struct dt_slot *s = dt_win_slot(&w, b0 + i);
+		struct dt_slot *s = dt_win_slot(w, b0 + i);
 
 		if (s->kind == DT_SLOT_UNWRITTEN) {
 			wb.target[i] = s->pblk;
@@ -259,15 +261,16 @@ static int write_locked(struct dt_fs *fs, rocksdb_writebatch_t *batch,
 	if (ret)
 		goto out;
 	for (uint64_t i = 0; i < nb; i++) {
-		dt_slot_set(op, &in->rec, dt_win_slot(&w, b0 + i), DT_SLOT_DATA,
+		dt_slot_set(op, &in->rec, dt_win_slot(w, b0 + i), DT_SLOT_DATA,
 			    wb.target[i], wb.crc[i]);
-		dt_win_dirty(&w, b0 + i);
+		dt_win_dirty(w, b0 + i);
 	}
-	dt_win_put(&w, batch);
+	dt_win_put(w, batch);
 	if (end > in->rec.size)
 		in->rec.size = end;
 out:
-	dt_win_free(&w);
+	if (ret)
+		dt_win_free(w);
 out_free:
 	wblocks_free(&wb);
 	return ret;
@@ -279,6 +282,7 @@ ssize_t dt_write(struct dt_fs *fs, uint64_t ino, const void *buf, size_t size,
 	struct dt_inode *in;
 	rocksdb_writebatch_t *wb;
 	struct dt_irec save;
+	struct dt_win w = {0};
 	struct dt_op op;
 	int ret;
 
@@ -297,11 +301,14 @@ ssize_t dt_write(struct dt_fs *fs, uint64_t ino, const void *buf, size_t size,
 	pthread_rwlock_wrlock(&in->lock);
 	save = in->rec;
 	dt_op_begin(fs, &op);
-	ret = write_locked(fs, wb, in, &op, buf, size, (uint64_t)off);
+	ret = write_locked(fs, wb, in, &op, &w, buf, size, (uint64_t)off);
 	if (!ret) {
 		dt_touch_mc(&in->rec);
 		dt_put_irec(wb, ino, &in->rec);
 		ret = dt_store_commit(&fs->st, wb, 0);
+		if (!ret)
+			dt_win_cache(fs, in, &w);
+		dt_win_free(&w);
 	}
 	dt_op_end(&op, !ret);
 	if (ret)
@@ -410,7 +417,7 @@ static int range_apply(struct dt_fs *fs, rocksdb_writebatch_t *wb,
 				    r);
 	for (uint64_t idx = first; idx <= last; idx++) {
 		struct dt_win w;
-		int ret = dt_win_load(fs, &w, r->in->ino, idx << DT_MAP_SHIFT,
+		int ret = dt_win_load(fs, &w, r->in, idx << DT_MAP_SHIFT,
 				      idx << DT_MAP_SHIFT);
 
 		if (ret)
@@ -437,8 +444,10 @@ int dt_truncate_locked(struct dt_fs *fs, rocksdb_writebatch_t *wb,
 			  in};
 	int ret = 0;
 
-	if (size < in->rec.size || (in->rec.blocks && size == 0))
+	if (size < in->rec.size || (in->rec.blocks && size == 0)) {
 		ret = range_apply(fs, wb, &r);
+		dt_maps_changed(fs, in);
+	}
 	if (!ret)
 		in->rec.size = size;
 	return ret;
@@ -486,6 +495,7 @@ int dt_fallocate(struct dt_fs *fs, uint64_t ino, int mode, off_t off, off_t len)
 		r.kind = R_ZERO;
 	}
 	ret = range_apply(fs, wb, &r);
+	dt_maps_changed(fs, in);
 	if (ret)
 		goto out;
 	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))

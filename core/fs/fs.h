@@ -37,6 +37,7 @@ struct dt_inode {
 	uint64_t nopen; /* open handles (table lock) */
 	uint64_t nref; /* core's own temporary references (table lock) */
 	uint64_t goal; /* where this file's next data block would follow */
+	uint64_t mapgen; /* its maps in the map cache carry this (extent.c) */
 };
 
 #define DT_HASH_SIZE 4096
@@ -51,6 +52,9 @@ struct dt_fs {
 	pthread_mutex_t ns_lock; /* serialises namespace changes */
 	pthread_mutex_t ino_lock;
 	uint64_t next_ino;
+
+	struct dt_mcache *mcache; /* decoded maps of recent use (extent.c) */
+	uint64_t mapgen; /* last generation handed to an inode */
 };
 
 /* inode.c */

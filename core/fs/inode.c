@@ -48,6 +48,7 @@ int dt_iget(struct dt_fs *fs, uint64_t ino, struct dt_inode **out)
 	}
 	n->ino = ino;
 	n->nref = 1;
+	dt_maps_changed(fs, n);
 	pthread_rwlock_init(&n->lock, NULL);
 
 	pthread_mutex_lock(&fs->table_lock);
@@ -278,17 +279,19 @@ static int recover(struct dt_fs *fs)
 	if (!ret && rocksdb_writebatch_count(wb))
 		ret = dt_store_commit(&fs->st, wb, 1);
 	rocksdb_writebatch_destroy(wb);
-	if (fs->st.recovered || fs->st.lost)
+	if (fs->st.recovered)
 		fprintf(stderr,
 			"dtfs: %s: unclean shutdown: %llu data blocks written "
-			"after the last sync had not reached the disk and went "
-			"back to their previous version%s%llu%s\n",
-			fs->st.path, (unsigned long long)fs->st.recovered,
-			fs->st.lost ? "; " : "",
-			(unsigned long long)fs->st.lost,
-			fs->st.lost ? " whose previous version was damaged too "
-				      "read as EIO (dtfs-fsck)"
-				    : "");
+			"after the last sync had not reached the disk; they "
+			"went back to what they held at that sync\n",
+			fs->st.path, (unsigned long long)fs->st.recovered);
+	if (fs->st.lost)
+		fprintf(stderr,
+			"dtfs: %s: unclean shutdown: %llu data blocks written "
+			"after the last sync had not reached the disk and "
+			"their previous version is damaged too: they read as "
+			"EIO; run dtfs-fsck\n",
+			fs->st.path, (unsigned long long)fs->st.lost);
 	return ret;
 }
 
@@ -308,6 +311,8 @@ int dt_fs_open(const char *path, const struct dt_fs_opts *o, struct dt_fs **out,
 	pthread_mutex_init(&fs->ino_lock, NULL);
 	ret = dt_store_open(&fs->st, path, &so, err, errlen);
 	fs->next_ino = fs->st.next_ino;
+	if (!ret)
+		ret = dt_mcache_init(fs);
 	if (!ret && !o->readonly) {
 		ret = recover(fs);
 		if (!ret)
@@ -320,6 +325,7 @@ int dt_fs_open(const char *path, const struct dt_fs_opts *o, struct dt_fs **out,
 	}
 	if (ret) {
 		dt_store_close(&fs->st);
+		dt_mcache_free(fs);
 		free(fs);
 		return ret;
 	}
@@ -348,6 +354,7 @@ void dt_fs_close(struct dt_fs *fs)
 		}
 	}
 	dt_store_close(&fs->st);
+	dt_mcache_free(fs);
 	pthread_mutex_destroy(&fs->table_lock);
 	pthread_mutex_destroy(&fs->ns_lock);
 	pthread_mutex_destroy(&fs->ino_lock);

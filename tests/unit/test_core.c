@@ -1347,6 +1347,47 @@ static int crash_child(const char *path)
 	_exit(0); /* a dead daemon: no release, no close */
 }
 
+/*
+ * The child of test_power_cut: data written and synced, then written again
+ * without a sync, then the daemon dies. Prints the inodes, and the data
+ * file's size at the sync: what a power cut right after it could keep.
+ */
+static int powercut_child(const char *path)
+{
+	struct dt_fs_opts o = {0};
+	struct dt_fs *f;
+	struct stat st, sb;
+	char err[256], v1[2 * CH], v2[CH], dpath[4200];
+	uint64_t a, b;
+
+	if (dt_fs_open(path, &o, &f, err, sizeof(err)))
+		return 2;
+	memset(v1, '1', sizeof(v1));
+	memset(v2, '2', sizeof(v2));
+	if (dt_create(f, DT_ROOT_INO, "a", 0644, 0, 0, O_RDWR, &st))
+		return 3;
+	a = st.st_ino;
+	if (dt_write(f, a, v1, sizeof(v1), 0) != (ssize_t)sizeof(v1) ||
+	    dt_sync(f))
+		return 4;
+	snprintf(dpath, sizeof(dpath), "%s/data", path);
+	if (stat(dpath, &sb))
+		return 5;
+	/* after the sync: an overwrite, a write into a hole, a new file */
+	if (dt_write(f, a, v2, sizeof(v2), 100) != (ssize_t)sizeof(v2) ||
+	    dt_write(f, a, "x", 1, 5 * CH) != 1)
+		return 6;
+	if (dt_create(f, DT_ROOT_INO, "b", 0644, 0, 0, O_RDWR, &st) ||
+	    dt_write(f, st.st_ino, v2, 3 * DT_DATA_BLOCK, 0) !=
+		    3 * DT_DATA_BLOCK)
+		return 7;
+	b = st.st_ino;
+	printf("%llu %llu %lld\n", (unsigned long long)a, (unsigned long long)b,
+	       (long long)sb.st_size);
+	fflush(stdout);
+	_exit(0);
+}
+
 /* this binary, for the crash child: argv[0] made absolute (under valgrind
  * /proc/self/exe is valgrind's tool, not the test) */
 static char self_exe[4096] = "/proc/self/exe";
@@ -1400,6 +1441,83 @@ START_TEST(test_orphan_crash)
 	ck_assert_mem_eq(buf, "hello", 5);
 	fsck_clean();
 	reopen();
+	fsck_clean();
+}
+END_TEST
+
+/*
+ * A power cut: the WAL kept the maps of writes made after the last sync,
+ * the data file lost their blocks. The next mount rolls each such block
+ * back to what it held at the sync (or to a hole), never garbage, never
+ * EIO; a read-only fsck before that mount reports them as pending, not as
+ * damage.
+ */
+START_TEST(test_power_cut)
+{
+	unsigned long long a = 0, b = 0;
+	long long synced = 0;
+	struct dt_fs_opts ro = {.readonly = 1};
+	static char buf[6 * CH], want[6 * CH];
+	char dpath[200];
+	struct stat st;
+	int p[2], status, fd;
+	FILE *in;
+	pid_t pid;
+
+	dt_fs_close(fs);
+	fs = NULL;
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		close(p[1]);
+		execl(self_exe, "test_core", "--powercut-child", store,
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	in = fdopen(p[0], "r");
+	ck_assert_int_eq(fscanf(in, "%llu %llu %lld", &a, &b, &synced), 3);
+	fclose(in);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* the power cut: every data block written after the sync is zeros */
+	snprintf(dpath, sizeof(dpath), "%s/data", store);
+	fd = open(dpath, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_gt(st.st_size, synced);
+	ck_assert_int_eq(fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+					       FALLOC_FL_KEEP_SIZE,
+				   synced, st.st_size - synced),
+			 0);
+	close(fd);
+	/* read-only: pending roll-backs, no problem */
+	fs = open_opts(&ro);
+	fsck_clean();
+	dt_fs_close(fs);
+	fs = NULL;
+	/* the mount rolls back */
+	fs = open_store(0);
+	memset(want, '1', 2 * CH);
+	memset(want + 2 * CH, 0, sizeof(want) - 2 * CH);
+	ck_assert_int_eq(size_of(a), 5 * CH + 1);
+	ck_assert_int_eq(dt_read(fs, a, buf, sizeof(buf), 0), 5 * CH + 1);
+	ck_assert_mem_eq(buf, want, 5 * CH + 1);
+	ck_assert_int_eq(blocks_of(a), 2 * CH / 512);
+	ck_assert_int_eq(size_of(b), 3 * DT_DATA_BLOCK);
+	ck_assert_int_eq(dt_read(fs, b, buf, sizeof(buf), 0),
+			 3 * DT_DATA_BLOCK);
+	ck_assert(all_zero(buf, 3 * DT_DATA_BLOCK));
+	ck_assert_int_eq(blocks_of(b), 0);
+	fsck_clean();
+	/* and the rolled-back file is written as any other */
+	ck_assert_int_eq(dt_write(fs, a, "zz", 2, CH), 2);
+	reopen();
+	ck_assert_int_eq(dt_read(fs, a, buf, 4, CH - 1), 4);
+	ck_assert_mem_eq(buf, "1zz1", 4);
 	fsck_clean();
 }
 END_TEST
@@ -1708,6 +1826,7 @@ static Suite *core_suite(void)
 		{"orphans", test_orphan_release, 60},
 		{"orphans", test_orphan_close, 60},
 		{"orphans", test_orphan_crash, 60},
+		{"store", test_power_cut, 60},
 		{"fsck", test_fsck_workload, 60},
 		{"dirs", test_readdir, 60},
 		{"times", test_times, 60},
@@ -1734,6 +1853,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--crash-child"))
 		return crash_child(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--powercut-child"))
+		return powercut_child(argv[2]);
 	if (strchr(argv[0], '/') && !realpath(argv[0], self_exe))
 		strcpy(self_exe, "/proc/self/exe");
 	sr = srunner_create(core_suite());
