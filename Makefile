@@ -5,7 +5,8 @@
 #   make check     deps + build + unit tests + mount tests, then the same under ASan+UBSan
 #   make crash     the crash campaign (CRASH_ROUNDS=40 CRASH_TIME=900 FSSTRESS=)
 #   make demo      mount dtfs on a temp store, run a short mixed workload, unmount
-#   make bench     the benchmark of tests/bench (dtfs vs null FUSE vs bindfs vs disk)
+#   make bench     the benchmark of tests/bench (dtfs vs null FUSE vs bindfs vs disk;
+#                  FSX=/path/to/fsx for the fsx row)
 #   make install   PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -171,8 +172,9 @@ crash: all
 demo: all
 	tests/demo.sh $(B)
 
+# FSX=/path/to/xfstests/ltp/fsx adds the fsx wall-time row.
 bench: all
-	tests/bench/bench.sh $(B)
+	FSX=$(FSX) tests/bench/bench.sh $(B)
 
 install: build
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \

@@ -261,8 +261,10 @@ void dt_alloc_durable(struct dt_alloc *a, uint32_t epoch, int punch_all)
 		else
 			put_locked(a, d->pblk, d->n);
 	}
-	memmove(a->def, a->def + i, (a->ndef - i) * sizeof(*a->def));
-	a->ndef -= i;
+	if (i) {
+		memmove(a->def, a->def + i, (a->ndef - i) * sizeof(*a->def));
+		a->ndef -= i;
+	}
 	pthread_mutex_unlock(&a->lock);
 }
 
