@@ -59,6 +59,9 @@ struct dt_fs {
 
 /* inode.c */
 int dt_iget(struct dt_fs *fs, uint64_t ino, struct dt_inode **out);
+/* A new inode, just committed with record @r, into the table. */
+int dt_iget_new(struct dt_fs *fs, uint64_t ino, const struct dt_irec *r,
+		struct dt_inode **out);
 void dt_iput(struct dt_fs *fs, struct dt_inode *in);
 /* drop @refs temporary, @lookups kernel and @opens open references */
 void dt_iput_counts(struct dt_fs *fs, struct dt_inode *in, uint64_t refs,

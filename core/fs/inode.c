@@ -69,6 +69,27 @@ int dt_iget(struct dt_fs *fs, uint64_t ino, struct dt_inode **out)
 	return 0;
 }
 
+int dt_iget_new(struct dt_fs *fs, uint64_t ino, const struct dt_irec *r,
+		struct dt_inode **out)
+{
+	struct dt_inode *n = calloc(1, sizeof(*n));
+	unsigned int h = hash_ino(ino);
+
+	if (!n)
+		return -ENOMEM;
+	n->ino = ino;
+	n->nref = 1;
+	n->rec = *r;
+	dt_maps_changed(fs, n);
+	pthread_rwlock_init(&n->lock, NULL);
+	pthread_mutex_lock(&fs->table_lock);
+	n->hnext = fs->hash[h];
+	fs->hash[h] = n;
+	pthread_mutex_unlock(&fs->table_lock);
+	*out = n;
+	return 0;
+}
+
 int dt_delete_keys(struct dt_fs *fs, rocksdb_writebatch_t *wb, char type,
 		   uint64_t ino)
 {

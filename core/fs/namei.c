@@ -31,11 +31,14 @@ static int check_name(const char *name)
  */
 static int missing_name(struct dt_fs *fs, uint64_t dir)
 {
-	struct dt_irec r;
+	struct dt_inode *d;
+	int notdir;
 
-	if (!dt_store_get_irec(&fs->st, dir, &r) && !S_ISDIR(r.mode))
-		return -ENOTDIR;
-	return -ENOENT;
+	if (dt_iget(fs, dir, &d))
+		return -ENOENT;
+	notdir = !S_ISDIR(d->rec.mode);
+	dt_iput(fs, d);
+	return notdir ? -ENOTDIR : -ENOENT;
 }
 
 /* Look a name up in directory @dir: child ino or -ENOENT. */
@@ -211,7 +214,8 @@ static int make_node(struct dt_fs *fs, uint64_t parent, const char *name,
 	pthread_mutex_unlock(&fs->ns_lock);
 	dt_iput(fs, dir);
 
-	ret = dt_iget(fs, ino, &in);
+	/* the record is the one just committed: no need to read it back */
+	ret = dt_iget_new(fs, ino, &r, &in);
 	if (ret)
 		return ret;
 	dt_fill_stat(ino, &in->rec, st);
