@@ -1375,6 +1375,16 @@ int main(int argc, char *argv[])
 		fuse_session_unmount(se);
 		goto out_sig;
 	}
+	{
+		unsigned int ma, mi;
+		char state[PATH_MAX + 64];
+
+		if (!mount_dev(mnt, &ma, &mi)) {
+			snprintf(state, sizeof(state), "mounted %u:%u %s", ma,
+				 mi, mnt);
+			dt_fs_set_state(d.fs, state);
+		}
+	}
 	dt_pages_set_policy(d.model, d.conf.on_violation, d.conf.release);
 	{
 		char pol[80];
@@ -1399,6 +1409,9 @@ int main(int argc, char *argv[])
 		ret = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
 	}
+	/* The mount is gone: a dtfs or dtfs-fsck started now on this store
+	 * waits for us instead of refusing it. */
+	dt_fs_set_state(d.fs, "closing");
 	fuse_session_unmount(se);
 	fprintf(stderr, "dtfs: unmounted %s\n", mnt);
 	dt_tracer_stop(d.tracer);
