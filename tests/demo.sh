@@ -41,21 +41,31 @@ done
 OUT=$(realpath -m -- "$OUT")
 TMP="" daemon="" fio_pid="" mounted="" done_ok=""
 
-# The daemon's pid, from the store's lock file (dtfs(8)).
+# The daemon's pid: the first line of the store's lock file (dtfs(8)).
 daemon_pid() {
 	local pid
-	pid=$(cat "$STORE/dtfs.lock" 2>/dev/null) || true
+	pid=$(head -n 1 "$STORE/dtfs.lock" 2>/dev/null) || true
 	[[ $pid =~ ^[0-9]+$ ]] || pid=$(pgrep -f "^$B/dtfs $STORE " | head -n 1) || true
 	echo "$pid"
 }
 
-# Wait until our daemon has exited (it closes the store and the dirty log
-# on its way out); after 10 s stop it.
+# Wait until our daemon has exited: after the unmount it closes the store
+# and then the dirty log, so the log is complete only then (the store's
+# lock is released earlier). After 10 s, stop it.
+# A daemon that has exited but not yet been reaped (by init: it
+# daemonized) is a zombie, and kill -0 still finds it: look at its state.
+running() {
+	local st
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	st=${st##*) } # the state follows "(comm) "
+	[ "${st%% *}" != Z ]
+}
+
 daemon_gone() {
 	local i
 	[ -n "$daemon" ] || return 0
 	for i in $(seq 200); do
-		kill -0 "$daemon" 2>/dev/null || { daemon=""; return 0; }
+		running "$daemon" || { daemon=""; return 0; }
 		sleep 0.05
 	done
 	kill -TERM "$daemon" 2>/dev/null
@@ -274,9 +284,10 @@ say "- 'kernel dirty ... class=...' then 'VIOLATION-dirtied-without-write-notify
 	"how the page got dirty), and the task is dtfs's own thread, whose reply" \
 	"completed the read."
 say "- 'fuse writepage' then 'VIOLATION-dirty-page-without-buffers' (the" \
-	"symptom): the next writeback met a dirty page without buffers, where" \
-	"ext4 and xfs warned or crashed; dtfs's policy (on_violation=warn) logs" \
-	"it and stores the data."
+	"symptom): the next writeback met a dirty page without buffers, the" \
+	"state ext4 and xfs crashed on in Jan Kara's 2018 linux-mm report; dtfs's" \
+	"policy (on_violation=warn) logs it and stores the data (eio would refuse" \
+	"it, abort would stop the daemon)."
 
 # ---------------------------------------------------------------------------
 step "4. Unmount, and replay the log offline: dtfs-log check"
