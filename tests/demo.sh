@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make demo: what dtfs is for, in one command (root, about 15 s).
+# make demo: what dtfs is for, in one command (root, about 10 s).
 #
 #   tests/demo.sh [BUILDDIR [OUTDIR]]     OUTDIR also from $DTFS_DEMO_OUT;
 #                                         default /tmp/dtfs-demo-DATE-TIME
@@ -62,9 +62,8 @@ running() {
 }
 
 daemon_gone() {
-	local i
 	[ -n "$daemon" ] || return 0
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		running "$daemon" || { daemon=""; return 0; }
 		sleep 0.05
 	done
@@ -80,15 +79,17 @@ daemon_gone() {
 # for the daemons of stores under $TMP to exit, and stop those that do not
 # within 5 s.
 reap_tmp() {
-	local m pids="" i
-	for m in $(awk -v t="$TMP/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r); do
-		fusermount3 -uz "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
-	done
-	for i in $(seq 100); do
-		pids=$(pgrep -f -- "^$B/dtfs $TMP/") || return 0
+	local m pids=()
+	awk -v t="$TMP/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r |
+		while IFS= read -r m; do
+			fusermount3 -uz "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+		done
+	for _ in $(seq 100); do
+		mapfile -t pids < <(pgrep -f -- "^$B/dtfs $TMP/")
+		[ ${#pids[@]} -gt 0 ] || return 0
 		sleep 0.05
 	done
-	kill -KILL $pids 2>/dev/null
+	kill -KILL "${pids[@]}" 2>/dev/null
 }
 
 cleanup() {
@@ -165,9 +166,9 @@ cmd() {
 # Put a marker into the dirty log and wait until the log writer has
 # written it: every record dtfs logged before the marker is in the file.
 log_mark() {
-	local text="demo: $1" i
+	local text="demo: $1"
 	quiet "$B/dtfsctl" mark -m "$MNT" "$text"
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		"$B/dtfs-log" show "$LOG" >"$TMP/marks" 2>/dev/null || true
 		grep -qF -- "$text" "$TMP/marks" && return 0
 		sleep 0.05
@@ -240,7 +241,7 @@ fio_pid=$!
 # wait until dtfs holds the READ, as long as fio lives (at most 10 s)
 printf '  $ %s\n' "$(pretty "$B/dtfsctl wait-gated $MNT/race/src")"
 held=""
-for i in $(seq 20); do
+for _ in $(seq 20); do
 	if "$B/dtfsctl" wait-gated "$MNT/race/src" --timeout 500 >"$TMP/out" 2>"$TMP/err"; then
 		held=1
 		break
@@ -313,7 +314,7 @@ say "dtfs-log check replayed every record through the same page-state model" \
 # ---------------------------------------------------------------------------
 step "5. The raced file's timeline and the dirty log, kept"
 cmd "$B/dtfs-log" timeline /race/dst "$OUT/dirty.log" -o "$OUT/race-dst.svg"
-grep -q '<svg' "$OUT/race-dst.svg" && tail -n 1 "$OUT/race-dst.svg" | grep -q '</svg>' ||
+{ grep -q '<svg' "$OUT/race-dst.svg" && tail -n 1 "$OUT/race-dst.svg" | grep -q '</svg>'; } ||
 	die "$OUT/race-dst.svg is not a complete SVG"
 say "race-dst.svg shows each page of /race/dst over the log's time: resident," \
 	"dirty with buffers, under writeback, dirty WITHOUT buffers (red), with a" \

@@ -88,7 +88,7 @@ interrupt_at() { # HEADING OUTDIR
 }
 interrupt_at "== 3\\." "$T/out2"
 interrupt_at "== 6\\." "$T/out3"
-[ -s "$T/out3/dirty.log" ] && [ -s "$T/out3/race-dst.svg" ] ||
+{ [ -s "$T/out3/dirty.log" ] && [ -s "$T/out3/race-dst.svg" ]; } ||
 	fail "SIGINT in step 6 did not keep the dirty log and the SVG"
 grep -q "files so far in $T/out3" "$T/int.err" || fail "the interrupted demo does not name its output dir"
 pass "SIGINT in steps 3 and 6: exit 130, mount, daemons and store gone, output kept"
