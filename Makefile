@@ -4,7 +4,8 @@
 #   make           build everything into build/
 #   make check     deps + build + unit tests + mount tests, then the same under ASan+UBSan
 #   make crash     the crash campaign (CRASH_ROUNDS=40 CRASH_TIME=900 FSSTRESS=)
-#   make demo      mount dtfs on a temp store, run a short mixed workload, unmount
+#   make demo      what dtfs is for: a workload's dirty log, a pinned-page race caught,
+#                  dtfs-log check, a timeline SVG, the dtfs-pin matrix (DTFS_DEMO_OUT=DIR)
 #   make bench     the benchmark of tests/bench (dtfs vs null FUSE vs bindfs vs disk;
 #                  FSX=/path/to/fsx for the fsx row)
 #   make install   PREFIX=/usr/local DESTDIR=
@@ -31,7 +32,7 @@ LIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null)
 # Debian packages needed to build and to run the whole suite.
 DEB_PKGS := gcc make pkg-config libfuse3-dev fuse3 librocksdb-dev liburing-dev \
 	    check libbpf-dev bpftool clang fio bindfs attr e2fsprogs util-linux \
-	    psmisc procps libclang-rt-14-dev rocksdb-tools
+	    psmisc procps libclang-rt-14-dev rocksdb-tools libxml2-utils
 
 STORE_SRCS := core/store/store.c core/store/data.c core/store/alloc.c \
 	      core/store/records.c core/store/fsck.c
@@ -170,7 +171,7 @@ crash: all
 		$(if $(FSSTRESS),--fsstress $(FSSTRESS))
 
 demo: all
-	tests/demo.sh $(B)
+	@tests/demo.sh $(B) $(DTFS_DEMO_OUT)
 
 # FSX=/path/to/xfstests/ltp/fsx adds the fsx wall-time row.
 bench: all
