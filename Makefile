@@ -76,8 +76,9 @@ $(B)/tracer.skel.h: $(B)/tracer.bpf.o
 
 $(B)/core/tracer.o: $(B)/tracer.skel.h
 
+# rebuilt whole: ar would keep the objects of sources that moved or went
 $(B)/libdtcore.a: $(CORE_OBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(B)/dtfs: $(B)/fs/dtfs.o $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FUSE) $(LIBS_CORE)
