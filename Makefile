@@ -32,8 +32,9 @@ DEB_PKGS := gcc make pkg-config libfuse3-dev fuse3 librocksdb-dev liburing-dev \
 	    check libbpf-dev bpftool clang fio bindfs attr e2fsprogs util-linux \
 	    psmisc procps libclang-rt-14-dev rocksdb-tools
 
-CORE_SRCS := core/store.c core/fs.c core/fsck.c core/dirtylog.c core/pagestate.c \
-	     core/classify.c core/tracer.c core/gate.c core/opts.c core/ctl.c
+TRACK_SRCS := core/track/dirtylog.c core/track/pagestate.c core/track/classify.c \
+	      core/track/tracer.c core/track/gate.c core/track/track.c
+CORE_SRCS := core/store.c core/fs.c core/fsck.c core/opts.c core/ctl.c $(TRACK_SRCS)
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 
 PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl $(B)/dtfs-pin
@@ -62,13 +63,13 @@ $(B)/vmlinux.h:
 	@mkdir -p $(B)
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(B)/tracer.bpf.o: core/tracer.bpf.c core/tracer.h $(B)/vmlinux.h
-	clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I$(B) -Icore -c $< -o $@
+$(B)/tracer.bpf.o: core/track/tracer.bpf.c core/track/kevent.h $(B)/vmlinux.h
+	clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I$(B) -Icore/track -c $< -o $@
 
 $(B)/tracer.skel.h: $(B)/tracer.bpf.o
 	bpftool gen skeleton $< name dt_tracer_bpf > $@.tmp && mv $@.tmp $@
 
-$(B)/core/tracer.o: $(B)/tracer.skel.h
+$(B)/core/track/tracer.o: $(B)/tracer.skel.h
 
 $(B)/libdtcore.a: $(CORE_OBJS)
 	ar rcs $@ $^

@@ -334,8 +334,8 @@ static void defaults(struct dt_opts *o)
 	o->entry_timeout = 1.0;
 	o->max_threads = 16;
 	o->tracer = DT_TRACER_AUTO;
-	o->on_violation = DT_ON_WARN;
-	o->release = DT_REL_WRITEBACK;
+	o->on_violation = DTFS_ON_WARN;
+	o->release = DTFS_REL_WRITEBACK;
 	o->dirty_log_max = 256;
 }
 

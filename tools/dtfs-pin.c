@@ -1431,7 +1431,7 @@ static void release_gates(const char *dir)
 struct evidence {
 	uint64_t viol_nn, viol_nb, refused, notify, bypass;
 	uint64_t cls[8];
-	uint64_t root_seq, symptom_seq;
+	uint64_t root_seq, symptom_seq, symptom_root;
 	int root_cls, log_read;
 	int lost; /* tracer records lost */
 };
@@ -1486,15 +1486,18 @@ static void read_log(const char *end, struct evidence *e)
 		if (ctx.log_off)
 			dt_log_reader_seek(rd, ctx.log_off);
 		while ((st = dt_log_read(rd, &r, text)) == DT_READ_OK) {
-			if (r.event == DT_EV_VIOL_NO_NOTIFY && !e->root_seq) {
+			if (r.event == DTFS_EV_VIOL_NO_NOTIFY && !e->root_seq) {
 				e->root_seq = r.seq;
 				e->root_cls = r.cls;
 			}
-			if (r.event == DT_EV_VIOL_NO_BUFFERS && !e->symptom_seq)
+			if (r.event == DTFS_EV_VIOL_NO_BUFFERS &&
+			    !e->symptom_seq) {
 				e->symptom_seq = r.seq;
-			if (r.event == DT_EV_LOST)
+				e->symptom_root = r.aux;
+			}
+			if (r.event == DTFS_EV_LOST)
 				e->lost = 1;
-			if (r.event == DT_EV_MARK && !strcmp(text, end)) {
+			if (r.event == DTFS_EV_MARK && !strcmp(text, end)) {
 				ctx.log_off = dt_log_reader_offset(rd);
 				e->log_read = 1;
 				dt_log_reader_close(rd);
@@ -1674,12 +1677,13 @@ static void run_one(const struct scenario *sc, int rep, struct result *res)
 		    e->viol_nb) {
 			snprintf(ev, sizeof(ev),
 				 "; violations %llu+%llu (root-cause seq %llu "
-				 "class %s, symptom seq %llu)",
+				 "class %s, symptom seq %llu naming #%llu)",
 				 (unsigned long long)e->viol_nn,
 				 (unsigned long long)e->viol_nb,
 				 (unsigned long long)e->root_seq,
-				 dt_class_name((unsigned int)e->root_cls),
-				 (unsigned long long)e->symptom_seq);
+				 dtfs_class_name((unsigned int)e->root_cls),
+				 (unsigned long long)e->symptom_seq,
+				 (unsigned long long)e->symptom_root);
 		} else if (sc->needs_notify) {
 			snprintf(ev, sizeof(ev), "; write-notify %llu",
 				 (unsigned long long)e->notify);
@@ -2065,7 +2069,7 @@ int main(int argc, char **argv)
 				       (unsigned long long)e->bypass,
 				       (unsigned long long)e->root_seq,
 				       e->root_seq
-					       ? dt_class_name(
+					       ? dtfs_class_name(
 							 (unsigned int)
 								 e->root_cls)
 					       : "",

@@ -22,8 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-enum dt_tracer_mode { DT_TRACER_AUTO = 0, DT_TRACER_ON = 1, DT_TRACER_OFF = 2 };
+#include "dtfs/track.h"
 
 #define DT_OPT_TIMEOUT_MAX 86400 /* seconds */
 #define DT_OPT_THREADS_MAX 1024

@@ -62,8 +62,8 @@ static void check_ok(const struct dt_opts *o, const char *argv0)
 	    o->dirty_log_max < 1 || o->dirty_log_max > DT_OPT_LOG_MAX_MIB)
 		abort();
 	if (o->tracer < DT_TRACER_AUTO || o->tracer > DT_TRACER_OFF ||
-	    o->on_violation < DT_ON_WARN || o->on_violation > DT_ON_ABORT ||
-	    o->release < DT_REL_WRITEBACK || o->release > DT_REL_EVICT)
+	    o->on_violation < DTFS_ON_WARN || o->on_violation > DTFS_ON_ABORT ||
+	    o->release < DTFS_REL_WRITEBACK || o->release > DTFS_REL_EVICT)
 		abort();
 	if (o->dirty_log && (o->dirty_log_off || !*o->dirty_log ||
 			     strlen(o->dirty_log) > DT_OPT_PATH_MAX))
@@ -119,8 +119,8 @@ static void check_fixed_point(const struct dt_opts *o)
 	if (p.writeback_cache || p.attr_timeout != 1.0 ||
 	    p.entry_timeout != 1.0 || p.max_threads != 16 ||
 	    p.tracer != DT_TRACER_AUTO || p.dirty_log || p.dirty_log_off ||
-	    p.dirty_log_max != 256 || p.on_violation != DT_ON_WARN ||
-	    p.release != DT_REL_WRITEBACK)
+	    p.dirty_log_max != 256 || p.on_violation != DTFS_ON_WARN ||
+	    p.release != DTFS_REL_WRITEBACK)
 		abort();
 	if (p.allow_other != o->allow_other || p.fsname != o->fsname ||
 	    p.foreground != o->foreground || p.debug != o->debug ||

@@ -67,8 +67,8 @@ START_TEST(test_opts_defaults)
 	ck_assert(o.attr_timeout == 1.0 && o.entry_timeout == 1.0);
 	ck_assert_uint_eq(o.max_threads, 16);
 	ck_assert_int_eq(o.tracer, DT_TRACER_AUTO);
-	ck_assert_int_eq(o.on_violation, DT_ON_WARN);
-	ck_assert_int_eq(o.release, DT_REL_WRITEBACK);
+	ck_assert_int_eq(o.on_violation, DTFS_ON_WARN);
+	ck_assert_int_eq(o.release, DTFS_REL_WRITEBACK);
 	ck_assert_uint_eq(o.dirty_log_max, 256);
 	ck_assert_ptr_null(o.dirty_log);
 	ck_assert(!o.dirty_log_off && !o.writeback_cache && !o.allow_other &&
@@ -92,8 +92,8 @@ START_TEST(test_opts_all)
 	ck_assert(o.attr_timeout == 0.5 && o.entry_timeout == 2.0);
 	ck_assert_uint_eq(o.max_threads, 1024);
 	ck_assert_int_eq(o.tracer, DT_TRACER_ON); /* the last one wins */
-	ck_assert_int_eq(o.on_violation, DT_ON_ABORT);
-	ck_assert_int_eq(o.release, DT_REL_EVICT);
+	ck_assert_int_eq(o.on_violation, DTFS_ON_ABORT);
+	ck_assert_int_eq(o.release, DTFS_REL_EVICT);
 	ck_assert_uint_eq(o.dirty_log_max, 1048576);
 	ck_assert_str_eq(o.dirty_log, "/l/x.log");
 	ck_assert_str_eq(o.store, "st");
@@ -113,7 +113,7 @@ START_TEST(test_opts_all)
 			 0);
 	ck_assert(o.attr_timeout == 0.001 && o.entry_timeout == 0.25);
 	ck_assert_int_eq(parse("st", "mnt", "-o", "on_violation=eio", NULL), 0);
-	ck_assert_int_eq(o.on_violation, DT_ON_EIO);
+	ck_assert_int_eq(o.on_violation, DTFS_ON_EIO);
 }
 END_TEST
 
@@ -378,7 +378,7 @@ START_TEST(test_ctl_good)
 	struct dtfs_mark m = {{0}};
 	struct dtfs_range r = {4096, 8192};
 	struct dtfs_gate g = {.reads = 10, .writes = 4};
-	struct dtfs_policy p = {DT_ON_EIO, -1};
+	struct dtfs_policy p = {DTFS_ON_EIO, -1};
 
 	ck_assert_int_eq(
 		dec(DTFS_IOC_STATUS, NULL, 0, sizeof(struct dtfs_status)), 0);
@@ -426,9 +426,9 @@ START_TEST(test_ctl_good)
 	ck_assert_uint_eq(c.u.timeout_ms, DT_CTL_WAIT_MAX_MS);
 	ck_assert_int_eq(dec(DTFS_IOC_POLICY, &p, sizeof(p), sizeof(p)), 0);
 	ck_assert_int_eq(c.op, DT_CTL_POLICY);
-	ck_assert_int_eq(c.u.policy.on_violation, DT_ON_EIO);
+	ck_assert_int_eq(c.u.policy.on_violation, DTFS_ON_EIO);
 	ck_assert_int_eq(c.u.policy.release, -1);
-	p = (struct dtfs_policy){DT_ON_ABORT, DT_REL_EVICT};
+	p = (struct dtfs_policy){DTFS_ON_ABORT, DTFS_REL_EVICT};
 	ck_assert_int_eq(dec(DTFS_IOC_POLICY, &p, sizeof(p), sizeof(p)), 0);
 	ck_assert_str_eq(dt_ctl_name(DTFS_IOC_WAIT_GATED), "wait-gated");
 	ck_assert_ptr_null(dt_ctl_name(_IO(DTFS_IOC_MAGIC, 9)));
