@@ -157,6 +157,16 @@ static int cmd_status(const char *path)
 	       ", dirty-page-without-buffers %" PRIu64 ", refused %" PRIu64
 	       "\n",
 	       st->viol_no_notify, st->viol_no_buffers, st->refused);
+	if (st->tracer_on)
+		printf("tracer cost: %.1f ms CPU draining, %" PRIu64
+		       " wakeups, %" PRIu64 " events to the model\n",
+		       (double)st->tracer_cpu_ns / 1e6, st->tracer_wakeups,
+		       st->tracer_model_events);
+	if (st->tracer_on && st->tracer_bpf_runs)
+		printf("tracer in the kernel: %" PRIu64 " dirtyings, %.0f ns "
+		       "each\n",
+		       st->tracer_bpf_runs,
+		       (double)st->tracer_bpf_ns / (double)st->tracer_bpf_runs);
 	printf("order: %" PRIu64 " writepages checked, %" PRIu64
 	       " waited for the tracer (%.3f ms in all, %.3f ms at most), "
 	       "%" PRIu64 " gave up\n",

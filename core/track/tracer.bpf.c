@@ -30,7 +30,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* the superblock to watch (kernel dev_t encoding), set before load */
 const volatile unsigned int target_dev = 0;
 /* frames to look at (<= DT_KSTACK_MAX) */
-const volatile unsigned int stack_depth = 12;
+const volatile unsigned int stack_depth = 10;
 /* 1: every dirtying carries its stack, user space classifies (to measure
  * what classifying here saves) */
 const volatile unsigned int user_classify = 0;
@@ -128,20 +128,34 @@ static __always_inline unsigned long long folio_pages(struct folio *f,
 
 /*
  * The priority (the decider table's index) of the decider whose code holds
- * @ip, or DT_KPRIO_NONE. A global function: the verifier checks it once,
- * on its own, instead of once for every frame of every path.
+ * @ip, or DT_KPRIO_NONE: a binary search of the ranges, which the loader
+ * sorted by address. A global function: the verifier checks it once, on
+ * its own, instead of once for every frame of every path.
  */
 __attribute__((noinline)) int dt_frame_prio(unsigned long long ip)
 {
-	unsigned int zero = 0;
+	unsigned int zero = 0, lo = 0, hi;
 	struct deciders_tab *t = bpf_map_lookup_elem(&deciders, &zero);
 
 	if (!t)
 		return DT_KPRIO_NONE;
-	for (unsigned int r = 0; r < DT_KRANGES_MAX && r < t->n; r++)
-		if (ip >= t->r[r].start && ip < t->r[r].end)
-			return (int)t->r[r].prio;
-	return DT_KPRIO_NONE;
+	hi = t->n < DT_KRANGES_MAX ? t->n : DT_KRANGES_MAX;
+	/* the last range starting at or below ip: at most log2 steps */
+	for (int step = 0; step < 7 && lo < hi; step++) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (mid >= DT_KRANGES_MAX)
+			return DT_KPRIO_NONE;
+		if (t->r[mid].start <= ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || lo > DT_KRANGES_MAX)
+		return DT_KPRIO_NONE;
+	if (ip >= t->r[lo - 1].end)
+		return DT_KPRIO_NONE;
+	return (int)t->r[lo - 1].prio;
 }
 
 /* The highest-priority decider found anywhere in the frames, as
@@ -182,6 +196,13 @@ int BPF_PROG(dt_dirty, struct folio *folio, struct address_space *mapping)
 	n = n > 0 ? (long)((unsigned long)n >> 3) : 0; /* bytes to frames */
 	if (!user_classify)
 		prio = classify(stack, (int)n);
+	/* no decider in the frames looked at: look at all of them before
+	 * calling it "other" (a bypass) */
+	if (!user_classify && prio == DT_KPRIO_NONE && depth < DT_KSTACK_MAX) {
+		n = bpf_get_stack(ctx, stack, sizeof(stack), 0);
+		n = n > 0 ? (long)((unsigned long)n >> 3) : 0;
+		prio = classify(stack, (int)n);
+	}
 	if (user_classify || send_stacks || prio == DT_KPRIO_NONE)
 		size = sizeof(*d);
 	d = reserve(size);

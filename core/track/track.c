@@ -346,6 +346,11 @@ void dt_track_status(struct dt_track *t, uint64_t ino, struct dtfs_status *st)
 	st->tracer_events = ts.records;
 	st->tracer_lost = ts.lost;
 	st->tracer_missing = t->missing;
+	st->tracer_cpu_ns = ts.cpu_ns;
+	st->tracer_wakeups = ts.wakeups;
+	st->tracer_model_events = ts.events;
+	st->tracer_bpf_ns = ts.bpf_ns;
+	st->tracer_bpf_runs = ts.bpf_runs;
 	st->log_bytes = t->log ? dt_log_bytes(t->log) : 0;
 	st->log_dropped = t->log ? dt_log_dropped(t->log) : 0;
 	pthread_mutex_lock(&t->lock);

@@ -234,7 +234,13 @@ struct dtfs_status {
 	uint64_t tracer_lost; /* ring-buffer records the kernel dropped */
 	uint32_t tracer_missing; /* DTFS_TP_* the kernel does not have */
 	uint32_t reserved0;
-	uint64_t reserved[5];
+	/* the tracer's own cost in dtfs: CPU time spent draining the ring
+	 * buffer into the model and the log, wakeups of its reader, and the
+	 * events it gave the model (runs of pages coalesced) */
+	uint64_t tracer_cpu_ns, tracer_wakeups, tracer_model_events;
+	/* the dirtying program's run time in the kernel, when the kernel
+	 * counts it (sysctl kernel.bpf_stats_enabled=1) */
+	uint64_t tracer_bpf_ns, tracer_bpf_runs;
 	/* this file */
 	uint64_t ino;
 	uint32_t gate_reads, gate_writes, gate_held;

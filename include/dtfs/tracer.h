@@ -79,6 +79,9 @@ struct dt_tracer_stats {
 	uint64_t lost; /* records the kernel dropped */
 	uint64_t stacks; /* records that carried a stack */
 	uint64_t mismatches; /* stacks the two classifiers disagreed on */
+	uint64_t cpu_ns; /* thread CPU time spent draining */
+	uint64_t wakeups; /* the reader woken by the program */
+	uint64_t bpf_ns, bpf_runs; /* the dirtying program's, if counted */
 };
 void dt_tracer_stats(struct dt_tracer *t, struct dt_tracer_stats *s);
 
