@@ -833,46 +833,11 @@ static void usage(const char *prog)
 	printf("usage: %s STORE MOUNTPOINT [options]\n"
 	       "\n"
 	       "Mount the dtfs store in directory STORE (created if absent) "
-	       "on\n"
-	       "MOUNTPOINT.\n"
-	       "\n"
-	       "dtfs options:\n"
-	       "    -o writeback_cache     let the kernel cache writes "
-	       "(default:\n"
-	       "                           write-through, every write() "
-	       "reaches dtfs)\n"
-	       "    -o attr_timeout=SECS   attribute cache timeout, 0..86400 "
-	       "(default 1.0)\n"
-	       "    -o entry_timeout=SECS  name cache timeout, 0..86400 "
-	       "(default 1.0)\n"
-	       "    -o max_threads=N       request threads at most, 1..1024 "
-	       "(default 16)\n"
-	       "    -o tracer=auto|on|off  kernel tracer (default auto: on "
-	       "where it\n"
-	       "                           loads; on: fail the mount if it "
-	       "cannot;\n"
-	       "                           needs CAP_BPF and CAP_PERFMON, or "
-	       "CAP_SYS_ADMIN)\n"
-	       "    -o on_violation=warn|eio|abort\n"
-	       "                           writepage of a dirty page without "
-	       "buffers:\n"
-	       "                           log it, refuse the data, or stop "
-	       "(default warn)\n"
-	       "    -o release=writeback|evict\n"
-	       "                           buffers go at writeback (default) "
-	       "or eviction\n"
-	       "    -o dirty_log=PATH|off  dirty log (default "
-	       "STORE/dirty.log)\n"
-	       "    -o dirty_log_max=MIB   rotate the dirty log past MIB, "
-	       "1..1048576\n"
-	       "                           (default 256)\n"
-	       "A bad value, an unknown option or a missing argument is "
-	       "refused with\n"
-	       "one line and exit status 2 before anything is created or "
-	       "mounted.\n"
-	       "\n"
-	       "FUSE options:\n",
+	       "on\nMOUNTPOINT.\n\n",
 	       prog);
+	dt_opts_help(stdout); /* the option table, core/opts.c */
+	printf("\nFUSE options:\n");
+	fflush(stdout);
 	fuse_cmdline_help();
 	fuse_lowlevel_help();
 }
@@ -1266,8 +1231,10 @@ int main(int argc, char *argv[])
 		goto out_sig;
 	}
 	daemon_ready(store);
-	fprintf(stderr, "dtfs: mounted %s on %s (%s)\n", store, mnt,
-		d.conf.writeback_cache ? "writeback_cache" : "write-through");
+	fprintf(stderr, "dtfs: mounted %s on %s (%s)%s%s\n", store, mnt,
+		d.conf.writeback_cache ? "writeback_cache" : "write-through",
+		d.conf.accepted[0] ? "; without effect: " : "",
+		d.conf.accepted);
 	if (opts.singlethread) {
 		ret = fuse_session_loop(se);
 	} else {

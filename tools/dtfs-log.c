@@ -22,6 +22,7 @@
 #include <string.h>
 #include "dtfs/dirtylog.h"
 #include "dtfs/pagestate.h"
+#include "dtfs/tracer.h"
 
 static const char *prog = "dtfs-log";
 
@@ -271,11 +272,19 @@ static int cmd_show(const char *path, const struct filt *f, int json)
 	if (open_log(path, &rd))
 		return 2;
 	t0 = dt_log_reader_hdr(rd)->start_mono_ns;
-	if (!json)
-		printf("# dirty log %s: tracer %s\n", path,
-		       dt_log_reader_hdr(rd)->flags & DT_LOGF_TRACER
+	if (!json) {
+		const struct dt_log_hdr *h = dt_log_reader_hdr(rd);
+		char miss[400];
+
+		printf("# dirty log %s (format %u): tracer %s%s%s\n", path,
+		       h->version,
+		       h->flags & DT_LOGF_TRACER
 			       ? "on (write-notify observed)"
-			       : "off (write-notify inferred, not observed)");
+			       : "off (write-notify inferred, not observed)",
+		       h->tracer_missing ? "; " : "",
+		       dt_tracer_missing_text(h->tracer_missing, miss,
+					      sizeof(miss)));
+	}
 	while ((st = dt_log_read(rd, &r, text)) == DT_READ_OK) {
 		names_update(&nm, &r, text);
 		if (!match(&nm, f, &r))

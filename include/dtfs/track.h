@@ -14,7 +14,23 @@
 #include "dtfs/ioctl.h"
 #include "dtfs/pagestate.h"
 
-enum dt_tracer_mode { DT_TRACER_AUTO = 0, DT_TRACER_ON = 1, DT_TRACER_OFF = 2 };
+enum dt_tracer_mode {
+	DT_TRACER_AUTO = 0, /* on where it loads */
+	DT_TRACER_ON = 1, /* fail the mount if it cannot load */
+	DT_TRACER_OFF = 2,
+	DT_TRACER_COUNT
+};
+
+static inline const char *dt_tracer_mode_name(unsigned int m)
+{
+	static const char *const names[DT_TRACER_COUNT] = {
+		[DT_TRACER_AUTO] = "auto",
+		[DT_TRACER_ON] = "on",
+		[DT_TRACER_OFF] = "off",
+	};
+
+	return m < DT_TRACER_COUNT ? names[m] : NULL;
+}
 
 struct dt_track;
 

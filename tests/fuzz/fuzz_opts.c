@@ -23,12 +23,6 @@
 
 #define MAX_ARGS 32
 
-static const char *const dtfs_names[] = {
-	"writeback_cache", "attr_timeout", "entry_timeout",
-	"max_threads",	   "tracer",	   "on_violation",
-	"release",	   "dirty_log",	   "dirty_log_max",
-};
-
 static int not_dtfs(void *ctx, const char *opt, char *err, size_t errlen)
 {
 	size_t n = strcspn(opt, "=");
@@ -38,9 +32,9 @@ static int not_dtfs(void *ctx, const char *opt, char *err, size_t errlen)
 	(void)errlen;
 	if (!*opt)
 		abort(); /* split never hands out empty options */
-	for (size_t i = 0; i < sizeof(dtfs_names) / sizeof(dtfs_names[0]); i++)
-		if (strlen(dtfs_names[i]) == n &&
-		    !strncmp(opt, dtfs_names[i], n))
+	for (size_t i = 0; dt_opts_own_name(i); i++)
+		if (strlen(dt_opts_own_name(i)) == n &&
+		    !strncmp(opt, dt_opts_own_name(i), n))
 			abort(); /* a dtfs option leaked to libfuse */
 	return 0;
 }
