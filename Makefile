@@ -83,7 +83,10 @@ $(B)/dtfs-fsck: $(B)/tools/dtfs-fsck.o $(B)/libdtcore.a
 $(B)/dtfs-log: $(B)/tools/dtfs-log.o $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
-$(B)/dtfs-pin: $(B)/tools/dtfs-pin.o $(B)/libdtcore.a
+PIN_SRCS := tools/pin/main.c tools/pin/scenarios.c tools/pin/pins.c \
+	    tools/pin/evidence.c tools/pin/mount.c tools/pin/report.c
+
+$(B)/dtfs-pin: $(PIN_SRCS:%.c=$(B)/%.o) $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_URING) $(LIBS_CORE)
 
 $(B)/dtfsctl: $(B)/tools/dtfsctl.o

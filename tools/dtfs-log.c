@@ -322,9 +322,10 @@ static int cmd_show(const char *path, const struct filt *f, int json)
 				printf(" class=%s", cls_str(r.cls));
 			if (r.pid)
 				printf(" task=%u/%s", r.pid, comm);
-			if (r.aux && (r.event == DTFS_EV_VIOL_NO_NOTIFY ||
-				      r.event == DTFS_EV_VIOL_NO_BUFFERS))
-				printf(" evidence=#%" PRIu64, r.aux);
+			if (r.aux && r.event == DTFS_EV_VIOL_NO_NOTIFY)
+				printf(" dirty=#%" PRIu64, r.aux);
+			if (r.aux && r.event == DTFS_EV_VIOL_NO_BUFFERS)
+				printf(" root-cause=#%" PRIu64, r.aux);
 			if (text[0])
 				printf(" %s", text);
 			printf("\n");
