@@ -176,12 +176,14 @@ bench: all
 
 install: build
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfsctl $(DESTDIR)$(SBINDIR)/
 	install -m 755 $(B)/dtfs-log $(B)/dtfs-pin $(DESTDIR)$(BINDIR)/
 	install -m 644 man/dtfs.8 man/dtfs-fsck.8 man/dtfsctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 man/dtfs-log.1 man/dtfs-pin.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/dtfs-dirtylog.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/dtfs.7 $(DESTDIR)$(MANDIR)/man7/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -104,7 +104,8 @@ static void dtfs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct dtfs *d = userdata;
 
-	/* 1 MiB requests: per-request cost dominates on FUSE (DESIGN §6). */
+	/* 1 MiB requests: on FUSE the cost per request dominates, not the
+	 * copying (tests/bench/bench.sh). */
 	conn->max_write = 1 << 20;
 	conn->max_readahead = 1 << 20;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
@@ -1241,7 +1242,7 @@ int main(int argc, char *argv[])
 		lc = fuse_loop_cfg_create();
 		fuse_loop_cfg_set_clone_fd(lc, opts.clone_fd);
 		/* spare threads: requests a kernel callback triggers must
-		 * always find one free (DESIGN §4) */
+		 * always find one free (dtfs(7), THE GATE) */
 		fuse_loop_cfg_set_idle_threads(lc, 4);
 		fuse_loop_cfg_set_max_threads(lc, d.conf.max_threads);
 		ret = fuse_session_loop_mt(se, lc);
