@@ -4,7 +4,8 @@
 #   make           build everything into build/
 #   make check     deps + build + unit tests + mount tests, then the same under ASan+UBSan
 #   make crash     the crash campaign (CRASH_ROUNDS=40 CRASH_TIME=900 FSSTRESS=)
-#   make demo      mount dtfs on a temp store, run a short mixed workload, unmount
+#   make demo      what dtfs is for: a workload's dirty log, a pinned-page race caught,
+#                  dtfs-log check, a timeline SVG, the dtfs-pin matrix (DTFS_DEMO_OUT=DIR)
 #   make bench     the benchmark of tests/bench (dtfs vs null FUSE vs bindfs vs disk)
 #   make install   PREFIX=/usr/local DESTDIR=
 
@@ -30,7 +31,7 @@ LIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null)
 # Debian packages needed to build and to run the whole suite.
 DEB_PKGS := gcc make pkg-config libfuse3-dev fuse3 librocksdb-dev liburing-dev \
 	    check libbpf-dev bpftool clang fio bindfs attr e2fsprogs util-linux \
-	    psmisc procps libclang-rt-14-dev rocksdb-tools
+	    psmisc procps libclang-rt-14-dev rocksdb-tools libxml2-utils
 
 TRACK_SRCS := core/track/dirtylog.c core/track/pagestate.c core/track/classify.c \
 	      core/track/tracer.c core/track/gate.c core/track/track.c
@@ -169,7 +170,7 @@ crash: all
 		$(if $(FSSTRESS),--fsstress $(FSSTRESS))
 
 demo: all
-	tests/demo.sh $(B)
+	@tests/demo.sh $(B) $(DTFS_DEMO_OUT)
 
 bench: all
 	tests/bench/bench.sh $(B)

@@ -1231,6 +1231,16 @@ int main(int argc, char *argv[])
 		fuse_session_unmount(se);
 		goto out_sig;
 	}
+	{
+		unsigned int ma, mi;
+		char state[PATH_MAX + 64];
+
+		if (!mount_dev(mnt, &ma, &mi)) {
+			snprintf(state, sizeof(state), "mounted %u:%u %s", ma,
+				 mi, mnt);
+			dt_fs_set_state(d.fs, state);
+		}
+	}
 	daemon_ready(store);
 	fprintf(stderr, "dtfs: mounted %s on %s (%s)%s%s\n", store, mnt,
 		d.conf.writeback_cache ? "writeback_cache" : "write-through",
@@ -1248,6 +1258,9 @@ int main(int argc, char *argv[])
 		ret = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
 	}
+	/* The mount is gone: a dtfs or dtfs-fsck started now on this store
+	 * waits for us instead of refusing it. */
+	dt_fs_set_state(d.fs, "closing");
 	fuse_session_unmount(se);
 	fprintf(stderr, "dtfs: unmounted %s\n", mnt);
 	dt_track_stop(d.track);
