@@ -134,7 +134,8 @@ static int cmd_status(const char *path)
 	if (st->abi_version != DTFS_ABI_VERSION) {
 		fprintf(stderr,
 			"%s: %s: dtfs ioctl ABI %u, this tool speaks %u\n",
-			prog, path, st->abi_version, DTFS_ABI_VERSION);
+			prog, path, st->abi_version,
+			(unsigned int)DTFS_ABI_VERSION);
 		free(st);
 		return 1;
 	}

@@ -257,7 +257,7 @@ void use_mount(const char *dir, const char *log)
 		    strerror(-ret));
 	if (st->abi_version != DTFS_ABI_VERSION)
 		die("--mount %s: dtfs ioctl ABI %u, this tool speaks %u", dir,
-		    st->abi_version, DTFS_ABI_VERSION);
+		    st->abi_version, (unsigned int)DTFS_ABI_VERSION);
 	free(st);
 	ctx.log[0] = 0;
 	if (log) {
