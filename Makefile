@@ -38,8 +38,9 @@ STORE_SRCS := core/store/store.c core/store/data.c core/store/alloc.c \
 	      core/store/records.c core/store/fsck.c
 FS_SRCS := core/fs/inode.c core/fs/namei.c core/fs/file.c core/fs/extent.c \
 	   core/fs/dir.c core/fs/xattr.c
-CORE_SRCS := $(STORE_SRCS) $(FS_SRCS) core/crc32c.c core/dirtylog.c core/pagestate.c \
-	     core/classify.c core/tracer.c core/gate.c core/opts.c core/ctl.c
+TRACK_SRCS := core/track/dirtylog.c core/track/pagestate.c core/track/classify.c \
+	      core/track/tracer.c core/track/gate.c core/track/track.c
+CORE_SRCS := $(STORE_SRCS) $(FS_SRCS) $(TRACK_SRCS) core/crc32c.c core/opts.c core/ctl.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 
 PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl $(B)/dtfs-pin
@@ -68,13 +69,13 @@ $(B)/vmlinux.h:
 	@mkdir -p $(B)
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(B)/tracer.bpf.o: core/tracer.bpf.c core/tracer.h $(B)/vmlinux.h
-	clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I$(B) -Icore -c $< -o $@
+$(B)/tracer.bpf.o: core/track/tracer.bpf.c core/track/kevent.h $(B)/vmlinux.h
+	clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I$(B) -Icore/track -c $< -o $@
 
 $(B)/tracer.skel.h: $(B)/tracer.bpf.o
 	bpftool gen skeleton $< name dt_tracer_bpf > $@.tmp && mv $@.tmp $@
 
-$(B)/core/tracer.o: $(B)/tracer.skel.h
+$(B)/core/track/tracer.o: $(B)/tracer.skel.h
 
 # rebuilt whole: ar would keep the objects of sources that moved or went
 $(B)/libdtcore.a: $(CORE_OBJS)
@@ -89,7 +90,10 @@ $(B)/dtfs-fsck: $(B)/tools/dtfs-fsck.o $(B)/libdtcore.a
 $(B)/dtfs-log: $(B)/tools/dtfs-log.o $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
-$(B)/dtfs-pin: $(B)/tools/dtfs-pin.o $(B)/libdtcore.a
+PIN_SRCS := tools/pin/main.c tools/pin/scenarios.c tools/pin/pins.c \
+	    tools/pin/evidence.c tools/pin/mount.c tools/pin/report.c
+
+$(B)/dtfs-pin: $(PIN_SRCS:%.c=$(B)/%.o) $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_URING) $(LIBS_CORE)
 
 $(B)/dtfsctl: $(B)/tools/dtfsctl.o
@@ -180,12 +184,14 @@ bench: all
 
 install: build
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfsctl $(DESTDIR)$(SBINDIR)/
 	install -m 755 $(B)/dtfs-log $(B)/dtfs-pin $(DESTDIR)$(BINDIR)/
 	install -m 644 man/dtfs.8 man/dtfs-fsck.8 man/dtfsctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 man/dtfs-log.1 man/dtfs-pin.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/dtfs-dirtylog.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/dtfs.7 $(DESTDIR)$(MANDIR)/man7/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
