@@ -38,6 +38,8 @@ struct dt_inode {
 	uint64_t nref; /* core's own temporary references (table lock) */
 	uint64_t goal; /* where this file's next data block would follow */
 	uint64_t mapgen; /* its maps in the map cache carry this (extent.c) */
+	int deleted; /* its records are gone with its last name (table lock
+		      * to set; readers hold the inode lock) */
 };
 
 #define DT_HASH_SIZE 4096
@@ -74,6 +76,14 @@ void dt_touch_c(struct dt_irec *r);
 void dt_put_irec(rocksdb_writebatch_t *wb, uint64_t ino,
 		 const struct dt_irec *r);
 void dt_fill_stat(uint64_t ino, const struct dt_irec *r, struct stat *st);
+/* An inode without open handles whose last name goes: claim it (no open
+ * can start from now on) and put the deletion of all its records and data
+ * into @wb inside @op; unclaim if the batch fails. */
+struct dt_op;
+int dt_iclaim(struct dt_fs *fs, struct dt_inode *in);
+void dt_iunclaim(struct dt_fs *fs, struct dt_inode *in);
+int dt_idelete(struct dt_fs *fs, rocksdb_writebatch_t *wb, struct dt_inode *in,
+	       struct dt_op *op);
 /* Delete every key of @type for @ino into @wb. */
 int dt_delete_keys(struct dt_fs *fs, rocksdb_writebatch_t *wb, char type,
 		   uint64_t ino);

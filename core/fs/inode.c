@@ -114,22 +114,50 @@ int dt_delete_keys(struct dt_fs *fs, rocksdb_writebatch_t *wb, char type,
 	return ret;
 }
 
-/* Remove every trace of an unlinked inode from the store. */
-static void reclaim(struct dt_fs *fs, struct dt_inode *in)
+int dt_idelete(struct dt_fs *fs, rocksdb_writebatch_t *wb, struct dt_inode *in,
+	       struct dt_op *op)
 {
-	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
 	char k[DT_KEY_MAX];
-	struct dt_op op;
 	int ret = 0;
 
-	dt_op_begin(fs, &op);
 	if (in->rec.blocks)
-		ret = dt_truncate_locked(fs, wb, in, 0, &op);
+		ret = dt_truncate_locked(fs, wb, in, 0, op);
 	if (!ret && (in->rec.flags & DT_IF_XATTR))
 		ret = dt_delete_keys(fs, wb, DT_K_XATTR, in->ino);
 	rocksdb_writebatch_delete(wb, k, dt_key(k, DT_K_INODE, in->ino));
 	rocksdb_writebatch_delete(wb, k, dt_key(k, DT_K_LINK, in->ino));
 	rocksdb_writebatch_delete(wb, k, dt_key(k, DT_K_ORPHAN, in->ino));
+	return ret;
+}
+
+int dt_iclaim(struct dt_fs *fs, struct dt_inode *in)
+{
+	int ok;
+
+	pthread_mutex_lock(&fs->table_lock);
+	ok = in->nopen == 0;
+	if (ok)
+		in->deleted = 1;
+	pthread_mutex_unlock(&fs->table_lock);
+	return ok;
+}
+
+void dt_iunclaim(struct dt_fs *fs, struct dt_inode *in)
+{
+	pthread_mutex_lock(&fs->table_lock);
+	in->deleted = 0;
+	pthread_mutex_unlock(&fs->table_lock);
+}
+
+/* Remove every trace of an unlinked inode from the store. */
+static void reclaim(struct dt_fs *fs, struct dt_inode *in)
+{
+	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+	struct dt_op op;
+	int ret;
+
+	dt_op_begin(fs, &op);
+	ret = dt_idelete(fs, wb, in, &op);
 	if (!ret)
 		ret = dt_store_commit(&fs->st, wb, 1);
 	dt_op_end(&op, !ret);
@@ -166,7 +194,7 @@ void dt_iput_counts(struct dt_fs *fs, struct dt_inode *in, uint64_t refs,
 	if (!gone)
 		return;
 	/* No one else can find it now; rec is stable. */
-	if (in->rec.nlink == 0 && !fs->readonly)
+	if (in->rec.nlink == 0 && !in->deleted && !fs->readonly)
 		reclaim(fs, in);
 	pthread_rwlock_destroy(&in->lock);
 	free(in);
@@ -368,7 +396,8 @@ void dt_fs_close(struct dt_fs *fs)
 			struct dt_inode *in = fs->hash[h];
 
 			fs->hash[h] = in->hnext;
-			if (in->rec.nlink == 0 && !fs->readonly)
+			if (in->rec.nlink == 0 && !in->deleted &&
+			    !fs->readonly)
 				reclaim(fs, in);
 			pthread_rwlock_destroy(&in->lock);
 			free(in);
@@ -412,6 +441,10 @@ int dt_setattr(struct dt_fs *fs, uint64_t ino, const struct stat *s, int valid,
 	wb = rocksdb_writebatch_create();
 	pthread_rwlock_wrlock(&in->lock);
 	save = in->rec;
+	if (in->deleted) { /* raced with the unlink of its last name */
+		ret = -ENOENT;
+		goto out;
+	}
 	if ((valid & DT_SET_SIZE) && !S_ISREG(in->rec.mode)) {
 		ret = S_ISDIR(in->rec.mode) ? -EISDIR : -EINVAL;
 		goto out;
@@ -488,6 +521,13 @@ int dt_open(struct dt_fs *fs, uint64_t ino, int flags)
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&fs->table_lock);
+	if (in->deleted) {
+		/* an open that raced with the unlink of its last name:
+		 * as if it came after it */
+		pthread_mutex_unlock(&fs->table_lock);
+		dt_iput(fs, in);
+		return -ENOENT;
+	}
 	in->nopen++;
 	in->nref--;
 	pthread_mutex_unlock(&fs->table_lock);

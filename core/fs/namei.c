@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fs.h"
+#include "extent.h"
 
 static int check_name(const char *name)
 {
@@ -426,8 +426,9 @@ static int remove_entry(struct dt_fs *fs, uint64_t parent, const char *name,
 	struct dt_inode *dir, *in;
 	rocksdb_writebatch_t *wb;
 	struct dt_irec isave, dsave;
+	struct dt_op op;
 	uint64_t ino;
-	int ret = check_name(name);
+	int ret = check_name(name), in_op = 0;
 
 	if (ret)
 		return ret;
@@ -457,7 +458,19 @@ static int remove_entry(struct dt_fs *fs, uint64_t parent, const char *name,
 		dir->rec.nlink--;
 	dt_touch_mc(&dir->rec);
 	dt_put_irec(wb, parent, &dir->rec);
-	ret = dt_store_commit(&fs->st, wb, 1);
+	/* the last name of an inode no one has open: everything of it goes
+	 * in this batch, no orphan record and no second batch at forget */
+	if (in->rec.nlink == 0 && !fs->readonly && dt_iclaim(fs, in)) {
+		dt_op_begin(fs, &op);
+		in_op = 1;
+		ret = dt_idelete(fs, wb, in, &op);
+	}
+	if (!ret)
+		ret = dt_store_commit(&fs->st, wb, 1);
+	if (in_op)
+		dt_op_end(&op, !ret);
+	if (ret && in_op)
+		dt_iunclaim(fs, in);
 	rocksdb_writebatch_destroy(wb);
 out:
 	if (ret) {

@@ -45,6 +45,10 @@ int dt_setxattr(struct dt_fs *fs, uint64_t ino, const char *name,
 	kl = dt_keyname(k, DT_K_XATTR, ino, name);
 	pthread_rwlock_wrlock(&in->lock);
 	save = in->rec;
+	if (in->deleted) {
+		ret = -ENOENT;
+		goto out;
+	}
 	if (in->rec.flags & DT_IF_XATTR) {
 		ret = dt_store_get(&fs->st, k, kl, &v, &vl);
 		free(v);
@@ -171,7 +175,7 @@ int dt_removexattr(struct dt_fs *fs, uint64_t ino, const char *name)
 	rocksdb_writebatch_delete(wb, k, dt_keyname(k, DT_K_XATTR, ino, name));
 	dt_touch_c(&in->rec);
 	dt_put_irec(wb, ino, &in->rec);
-	ret = dt_store_commit(&fs->st, wb, 1);
+	ret = in->deleted ? -ENOENT : dt_store_commit(&fs->st, wb, 1);
 	pthread_rwlock_unlock(&in->lock);
 	rocksdb_writebatch_destroy(wb);
 	dt_iput(fs, in);
