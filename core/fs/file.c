@@ -22,6 +22,124 @@
 #define BSHIFT DT_BLOCK_SHIFT
 #define RUN_MAX 256 /* blocks read in one pread */
 
+/* ---- small files: data inline in RocksDB (records.h) ---------------------- */
+
+static int is_inline(const struct dt_inode *in)
+{
+	return !!(in->rec.flags & DT_IF_INLINE);
+}
+
+/* The inline bytes of @in into @val (DT_INLINE_MAX); their length. */
+static ssize_t inline_get(struct dt_fs *fs, struct dt_inode *in, char *val)
+{
+	char k[9], *v;
+	size_t vl;
+	int ret = dt_store_get(&fs->st, k, dt_key(k, DT_K_INLINE, in->ino), &v,
+			       &vl);
+
+	if (ret == -ENOENT || (!ret && vl > DT_INLINE_MAX)) {
+		if (!ret)
+			free(v);
+		fprintf(stderr,
+			"dtfs: ino %llu: inline data record %s; run dtfs-fsck\n",
+			(unsigned long long)in->ino,
+			ret ? "missing" : "too long");
+		return -EIO;
+	}
+	if (ret)
+		return ret;
+	memcpy(val, v, vl);
+	free(v);
+	return (ssize_t)vl;
+}
+
+static void inline_put(rocksdb_writebatch_t *wb, struct dt_inode *in,
+		       const char *val, size_t len)
+{
+	char k[9];
+
+	dt_key(k, DT_K_INLINE, in->ino);
+	if (len) {
+		rocksdb_writebatch_put(wb, k, 9, val, len);
+		in->rec.flags |= DT_IF_INLINE;
+		in->rec.blocks = DT_BLOCK_SIZE >> 9;
+	} else {
+		rocksdb_writebatch_delete(wb, k, 9);
+		in->rec.flags &= ~DT_IF_INLINE;
+		in->rec.blocks = 0;
+	}
+}
+
+/* Can [off, off + size) be written inline? A file with no blocks at all
+ * (so no maps either) may become inline. */
+static int inline_fits(const struct dt_inode *in, uint64_t end)
+{
+	return end <= DT_INLINE_MAX && (is_inline(in) || !in->rec.blocks);
+}
+
+static int inline_write(struct dt_fs *fs, rocksdb_writebatch_t *wb,
+			struct dt_inode *in, const char *buf, size_t size,
+			uint64_t off)
+{
+	char val[DT_INLINE_MAX];
+	ssize_t len = 0;
+
+	if (is_inline(in)) {
+		len = inline_get(fs, in, val);
+		if (len < 0)
+			return (int)len;
+	}
+	if (off > (uint64_t)len)
+		memset(val + len, 0, off - (uint64_t)len);
+	memcpy(val + off, buf, size);
+	if (off + size > (uint64_t)len)
+		len = (ssize_t)(off + size);
+	inline_put(wb, in, val, (size_t)len);
+	if (off + size > in->rec.size)
+		in->rec.size = off + size;
+	return 0;
+}
+
+static int write_locked(struct dt_fs *fs, rocksdb_writebatch_t *batch,
+			struct dt_inode *in, struct dt_op *op,
+			struct dt_win *w, const char *buf, size_t size,
+			uint64_t off);
+
+/* Move the inline data of @in (write-locked) to block 0, in a batch of
+ * its own: before a write past DT_INLINE_MAX, a fallocate, a punch. */
+static int inline_convert(struct dt_fs *fs, struct dt_inode *in)
+{
+	rocksdb_writebatch_t *wb;
+	struct dt_irec save = in->rec;
+	struct dt_win w = {0};
+	char val[DT_INLINE_MAX];
+	struct dt_op op;
+	ssize_t len;
+	int ret;
+
+	if (!is_inline(in))
+		return 0;
+	len = inline_get(fs, in, val);
+	if (len < 0)
+		return (int)len;
+	wb = rocksdb_writebatch_create();
+	dt_op_begin(fs, &op);
+	inline_put(wb, in, NULL, 0);
+	ret = write_locked(fs, wb, in, &op, &w, val, (size_t)len, 0);
+	if (!ret) {
+		dt_put_irec(wb, in->ino, &in->rec);
+		ret = dt_store_commit(&fs->st, wb, 0);
+		if (!ret)
+			dt_win_cache(fs, in, &w);
+		dt_win_free(&w);
+	}
+	dt_op_end(&op, !ret);
+	if (ret)
+		in->rec = save;
+	rocksdb_writebatch_destroy(wb);
+	return ret;
+}
+
 /* ---- read ---------------------------------------------------------------- */
 
 struct read_run {
@@ -66,6 +184,21 @@ ssize_t dt_read(struct dt_fs *fs, uint64_t ino, void *buf, size_t size,
 		end = in->rec.size;
 	if (pos >= end)
 		goto out;
+	if (is_inline(in)) {
+		char val[DT_INLINE_MAX];
+		ssize_t len = inline_get(fs, in, val);
+		uint64_t c = 0;
+
+		if (len < 0) {
+			ret = len;
+			goto out;
+		}
+		if (pos < (uint64_t)len)
+			c = ((uint64_t)len < end ? (uint64_t)len : end) - pos;
+		memcpy(buf, val + pos, c);
+		memset((char *)buf + c, 0, end - pos - c);
+		goto out;
+	}
 	ret = dt_win_load(fs, &w, in, pos >> BSHIFT, (end - 1) >> BSHIFT);
 	if (ret)
 		goto out;
@@ -301,7 +434,21 @@ ssize_t dt_write(struct dt_fs *fs, uint64_t ino, const void *buf, size_t size,
 	pthread_rwlock_wrlock(&in->lock);
 	save = in->rec;
 	dt_op_begin(fs, &op);
-	ret = write_locked(fs, wb, in, &op, &w, buf, size, (uint64_t)off);
+	if (inline_fits(in, (uint64_t)off + size)) {
+		ret = inline_write(fs, wb, in, buf, size, (uint64_t)off);
+		if (!ret) {
+			dt_touch_mc(&in->rec);
+			dt_put_irec(wb, ino, &in->rec);
+			ret = dt_store_commit(&fs->st, wb, 0);
+		}
+		goto done;
+	}
+	ret = inline_convert(fs, in);
+	if (!ret)
+		save = in->rec;
+	if (!ret)
+		ret = write_locked(fs, wb, in, &op, &w, buf, size,
+				   (uint64_t)off);
 	if (!ret) {
 		dt_touch_mc(&in->rec);
 		dt_put_irec(wb, ino, &in->rec);
@@ -310,6 +457,7 @@ ssize_t dt_write(struct dt_fs *fs, uint64_t ino, const void *buf, size_t size,
 			dt_win_cache(fs, in, &w);
 		dt_win_free(&w);
 	}
+done:
 	dt_op_end(&op, !ret);
 	if (ret)
 		in->rec = save;
@@ -444,6 +592,17 @@ int dt_truncate_locked(struct dt_fs *fs, rocksdb_writebatch_t *wb,
 			  in};
 	int ret = 0;
 
+	if (is_inline(in)) {
+		char val[DT_INLINE_MAX];
+		ssize_t len = size ? inline_get(fs, in, val) : 0;
+
+		if (len < 0)
+			return (int)len;
+		if (size < (uint64_t)len || !size)
+			inline_put(wb, in, val, size < (uint64_t)len ? size : 0);
+		in->rec.size = size;
+		return 0;
+	}
 	if (size < in->rec.size || (in->rec.blocks && size == 0)) {
 		ret = range_apply(fs, wb, &r);
 		dt_maps_changed(fs, in);
@@ -485,6 +644,11 @@ int dt_fallocate(struct dt_fs *fs, uint64_t ino, int mode, off_t off, off_t len)
 		ret = S_ISDIR(in->rec.mode) ? -EISDIR : -ENODEV;
 		goto out;
 	}
+	/* a small file's data goes to a block first: ranges work on maps */
+	ret = inline_convert(fs, in);
+	if (ret)
+		goto out;
+	save = in->rec;
 	r = (struct range){R_ALLOC, a, b, &op, in};
 	if (mode & FALLOC_FL_PUNCH_HOLE) {
 		r.kind = R_DROP;
@@ -569,6 +733,18 @@ off_t dt_lseek(struct dt_fs *fs, uint64_t ino, off_t off, int whence)
 	size = in->rec.size;
 	if (pos >= size) {
 		ret = -ENXIO;
+		goto out;
+	}
+	if (is_inline(in)) {
+		char val[DT_INLINE_MAX];
+		ssize_t len = inline_get(fs, in, val);
+
+		if (len < 0)
+			ret = len;
+		else if (pos < (uint64_t)len)
+			ret = whence == SEEK_DATA ? (off_t)pos : len;
+		else
+			ret = whence == SEEK_DATA ? -ENXIO : (off_t)pos;
 		goto out;
 	}
 	ret = dt_maps_walk(fs, NULL, ino, k.blk >> DT_MAP_SHIFT, UINT64_MAX,

@@ -122,6 +122,7 @@ int dt_idelete(struct dt_fs *fs, rocksdb_writebatch_t *wb, struct dt_inode *in,
 
 	if (in->rec.blocks)
 		ret = dt_truncate_locked(fs, wb, in, 0, op);
+	rocksdb_writebatch_delete(wb, k, dt_key(k, DT_K_INLINE, in->ino));
 	if (!ret && (in->rec.flags & DT_IF_XATTR))
 		ret = dt_delete_keys(fs, wb, DT_K_XATTR, in->ino);
 	rocksdb_writebatch_delete(wb, k, dt_key(k, DT_K_INODE, in->ino));

@@ -25,6 +25,7 @@ struct fsck_ino {
 	uint64_t blocks; /* counted from its maps */
 	int orphan;
 	int has_link;
+	int has_inline, has_maps;
 };
 
 struct fsck {
@@ -198,6 +199,7 @@ static void check_slot(void *ctx, uint64_t ino, uint64_t lblk,
 		return;
 	}
 	i->blocks += DT_BLOCK_SIZE >> 9;
+	i->has_maps = 1;
 	if (sl->kind == DT_SLOT_DATA) {
 		f->data_blocks++;
 		if (lblk << DT_BLOCK_SHIFT >= i->rec.size)
@@ -274,6 +276,31 @@ static void check_leaks(struct dt_store *st, struct fsck *f)
 			(unsigned long long)leaked);
 }
 
+static void check_inline(struct fsck *f, const char *k, size_t kl,
+			 const char *v, size_t vl)
+{
+	struct fsck_ino *i = find(f, dt_get_be64(k + 1));
+	unsigned long long ino = dt_get_be64(k + 1);
+
+	(void)v;
+	if (kl != 9 || !i) {
+		problem(f, "inline data of missing inode %llu", ino);
+		return;
+	}
+	i->has_inline = 1;
+	if (vl)
+		i->blocks += DT_BLOCK_SIZE >> 9;
+	if (!(i->rec.flags & DT_IF_INLINE))
+		problem(f, "inode %llu: inline data, but not marked inline",
+			ino);
+	if (vl > DT_INLINE_MAX || vl > i->rec.size)
+		problem(f,
+			"inode %llu: %zu bytes of inline data (size %llu, at "
+			"most %u)",
+			ino, vl, (unsigned long long)i->rec.size,
+			DT_INLINE_MAX);
+}
+
 static void check_link(struct fsck *f, const char *k, size_t kl, const char *v,
 		       size_t vl)
 {
@@ -335,6 +362,7 @@ long dt_fsck(struct dt_fs *fs, FILE *out, int verbose)
 		problem(&f, "block maps unreadable: %s", strerror(-ret));
 	if (st->was_clean && fs->readonly)
 		check_leaks(st, &f);
+	scan(st, DT_K_INLINE, &f, check_inline);
 	scan(st, DT_K_LINK, &f, check_link);
 	scan(st, DT_K_ORPHAN, &f, check_orphan);
 	scan(st, DT_K_XATTR, &f, check_xattr);
@@ -378,6 +406,12 @@ long dt_fsck(struct dt_fs *fs, FILE *out, int verbose)
 				"inode %llu: %llu blocks recorded, %llu stored",
 				ino, (unsigned long long)i->rec.blocks,
 				(unsigned long long)i->blocks);
+		if ((i->rec.flags & DT_IF_INLINE) && !i->has_inline)
+			problem(&f, "inode %llu: marked inline, no inline data",
+				ino);
+		if (i->has_inline && i->has_maps)
+			problem(&f, "inode %llu: both inline data and block maps",
+				ino);
 		if (S_ISLNK(i->rec.mode) && !i->has_link)
 			problem(&f, "symlink %llu has no target", ino);
 		if (i->orphan)

@@ -19,6 +19,10 @@
  *   "L" ino               -> symlink target
  *   "X" ino name          -> xattr value
  *   "O" ino               -> "" (unlinked while in use: reclaim at mount)
+ *   "N" ino               -> the data of a small file: bytes [0, len),
+ *                            len <= DT_INLINE_MAX; bytes past len up to the
+ *                            size read as zeros. A file has either this
+ *                            (inode flag DT_IF_INLINE) or maps, never both
  *
  * File data lives in the data file STORE/data in 4 KiB blocks (block 0 is
  * its header); a map slot says for one file block: a hole, a block written
@@ -48,6 +52,7 @@
 #define DT_K_LINK 'L'
 #define DT_K_XATTR 'X'
 #define DT_K_ORPHAN 'O'
+#define DT_K_INLINE 'N'
 
 #define DT_KEY_MAX (1 + 8 + 8 + 256)
 
@@ -92,6 +97,12 @@ int dt_map_decode(const char *v, size_t len, struct dt_map *m);
 /* ---- inodes ------------------------------------------------------------ */
 
 #define DT_IF_XATTR 1u /* has (or had) xattrs: scan "X" keys */
+#define DT_IF_INLINE 2u /* its data is in its "N" record */
+
+/* A file whose data ends within this many bytes keeps it in RocksDB: one
+ * record, no data block, no map (as TableFS does with small files). A
+ * write past it moves the data to a block. st_blocks counts one block. */
+#define DT_INLINE_MAX 4096
 
 struct dt_irec {
 	uint32_t mode;

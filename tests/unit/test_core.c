@@ -1530,6 +1530,78 @@ START_TEST(test_power_cut)
 }
 END_TEST
 
+/* Small files keep their data inline in RocksDB; every change of shape
+ * moves it to a block and keeps the bytes. */
+START_TEST(test_inline)
+{
+	static char a[2 * CH], b[2 * CH];
+	struct stat st, in = {0};
+	uint64_t f = mkfile(DT_ROOT_INO, "small");
+
+	fill(a, sizeof(a), 3);
+	ck_assert_int_eq(dt_write(fs, f, a, 100, 3000), 100);
+	ck_assert_int_eq(size_of(f), 3100);
+	ck_assert_int_eq(blocks_of(f), BLK / 512);
+	ck_assert_int_eq(dt_read(fs, f, b, sizeof(b), 0), 3100);
+	ck_assert(all_zero(b, 3000));
+	ck_assert_mem_eq(b + 3000, a, 100);
+	ck_assert_int_eq(dt_lseek(fs, f, 0, SEEK_DATA), 0);
+	ck_assert_int_eq(dt_lseek(fs, f, 0, SEEK_HOLE), 3100);
+	fsck_clean();
+	reopen();
+	ck_assert_int_eq(dt_read(fs, f, b, sizeof(b), 2990), 110);
+	ck_assert_mem_eq(b + 10, a, 100);
+	/* truncate down, then up past the inline limit: still inline, zeros */
+	in.st_size = 3050;
+	ck_assert_int_eq(dt_setattr(fs, f, &in, DT_SET_SIZE, &st), 0);
+	in.st_size = CH;
+	ck_assert_int_eq(dt_setattr(fs, f, &in, DT_SET_SIZE, &st), 0);
+	ck_assert_int_eq(dt_read(fs, f, b, sizeof(b), 3000), CH - 3000);
+	ck_assert_mem_eq(b, a, 50);
+	ck_assert(all_zero(b + 50, CH - 3050));
+	ck_assert_int_eq(dt_lseek(fs, f, 3050, SEEK_DATA), -ENXIO);
+	ck_assert_int_eq(dt_lseek(fs, f, 10, SEEK_HOLE), 3050);
+	fsck_clean();
+	/* a write past the limit moves the data to a block */
+	ck_assert_int_eq(dt_write(fs, f, a, 10, 5000), 10);
+	ck_assert_int_eq(dt_read(fs, f, b, 5010, 0), 5010);
+	ck_assert(all_zero(b, 3000));
+	ck_assert_mem_eq(b + 3000, a, 50);
+	ck_assert(all_zero(b + 3050, 1950));
+	ck_assert_mem_eq(b + 5000, a, 10);
+	ck_assert_int_eq(blocks_of(f), 2 * BLK / 512);
+	fsck_clean();
+	/* fallocate and punch of an inline file */
+	uint64_t g = mkfile(DT_ROOT_INO, "g");
+	ck_assert_int_eq(dt_write(fs, g, a, 4096, 0), 4096);
+	ck_assert_int_eq(blocks_of(g), BLK / 512);
+	ck_assert_int_eq(
+		dt_fallocate(fs, g, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			     100, 200),
+		0);
+	ck_assert_int_eq(dt_read(fs, g, b, 4096, 0), 4096);
+	ck_assert_mem_eq(b, a, 100);
+	ck_assert(all_zero(b + 100, 200));
+	ck_assert_mem_eq(b + 300, a + 300, 4096 - 300);
+	ck_assert_int_eq(dt_fallocate(fs, g, 0, 0, CH), 0);
+	ck_assert_int_eq(blocks_of(g), CH / 512);
+	ck_assert_int_eq(size_of(g), CH);
+	/* truncate to 0 and write small again: inline again */
+	in.st_size = 0;
+	ck_assert_int_eq(dt_setattr(fs, g, &in, DT_SET_SIZE, &st), 0);
+	ck_assert_int_eq(blocks_of(g), 0);
+	ck_assert_int_eq(dt_write(fs, g, "hi", 2, 0), 2);
+	ck_assert_int_eq(blocks_of(g), BLK / 512);
+	in.st_size = 0;
+	ck_assert_int_eq(dt_setattr(fs, g, &in, DT_SET_SIZE, &st), 0);
+	ck_assert_int_eq(blocks_of(g), 0);
+	ck_assert_int_eq(dt_read(fs, g, b, 10, 0), 0);
+	fsck_clean();
+	reopen();
+	fsck_clean();
+}
+END_TEST
+
 /* ---- fsck ---- */
 
 START_TEST(test_fsck_workload)
@@ -1838,6 +1910,7 @@ static Suite *core_suite(void)
 		{"orphans", test_orphan_close, 60},
 		{"orphans", test_orphan_crash, 60},
 		{"store", test_power_cut, 60},
+		{"data", test_inline, 60},
 		{"fsck", test_fsck_workload, 60},
 		{"dirs", test_readdir, 60},
 		{"times", test_times, 60},
