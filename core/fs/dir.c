@@ -119,4 +119,3 @@ void dt_closedir(struct dt_dir *d)
 	free(d->names);
 	free(d);
 }
-

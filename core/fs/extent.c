@@ -93,8 +93,7 @@ void dt_op_free(struct dt_op *op, uint64_t pblk, uint64_t n)
 {
 	/* without memory to remember it the block stays in use until the
 	 * next mount rebuilds the allocator: a leak, never a reuse */
-	add_run(&op->frees, &op->nfrees, &op->capfrees, op->inl_frees, pblk,
-		n);
+	add_run(&op->frees, &op->nfrees, &op->capfrees, op->inl_frees, pblk, n);
 }
 
 /* ---- slots --------------------------------------------------------------- */
@@ -125,8 +124,8 @@ void dt_slot_set(struct dt_op *op, struct dt_irec *r, struct dt_slot *s,
 			}
 		}
 	}
-	if (old.kind != DT_SLOT_HOLE && (n.kind == DT_SLOT_HOLE ||
-					 n.pblk != old.pblk))
+	if (old.kind != DT_SLOT_HOLE &&
+	    (n.kind == DT_SLOT_HOLE || n.pblk != old.pblk))
 		dt_op_free(op, old.pblk, 1);
 	if (old.kind == DT_SLOT_HOLE && n.kind != DT_SLOT_HOLE)
 		r->blocks += SECTORS_PER_BLOCK;

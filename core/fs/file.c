@@ -41,7 +41,8 @@ static ssize_t inline_get(struct dt_fs *fs, struct dt_inode *in, char *val)
 		if (!ret)
 			free(v);
 		fprintf(stderr,
-			"dtfs: ino %llu: inline data record %s; run dtfs-fsck\n",
+			"dtfs: ino %llu: inline data record %s; run "
+			"dtfs-fsck\n",
 			(unsigned long long)in->ino,
 			ret ? "missing" : "too long");
 		return -EIO;
@@ -101,9 +102,8 @@ static int inline_write(struct dt_fs *fs, rocksdb_writebatch_t *wb,
 }
 
 static int write_locked(struct dt_fs *fs, rocksdb_writebatch_t *batch,
-			struct dt_inode *in, struct dt_op *op,
-			struct dt_win *w, const char *buf, size_t size,
-			uint64_t off);
+			struct dt_inode *in, struct dt_op *op, struct dt_win *w,
+			const char *buf, size_t size, uint64_t off);
 
 /* Move the inline data of @in (write-locked) to block 0, in a batch of
  * its own: before a write past DT_INLINE_MAX, a fallocate, a punch. */
@@ -300,7 +300,8 @@ static int write_runs(struct dt_fs *fs, struct wblocks *wb, uint64_t n)
 		int cnt = 0;
 		uint64_t j = i;
 
-		while (j < n && (j == i || wb->target[j] == wb->target[j - 1] + 1)) {
+		while (j < n &&
+		       (j == i || wb->target[j] == wb->target[j - 1] + 1)) {
 			if (cnt && (const char *)iov[cnt - 1].iov_base +
 						   iov[cnt - 1].iov_len ==
 					   wb->src[j]) {
@@ -327,13 +328,12 @@ static int write_runs(struct dt_fs *fs, struct wblocks *wb, uint64_t n)
 /* Write into the blocks of @in (write-locked): the new data to the data
  * file, the changed maps of window @w (loaded here) into @batch. */
 static int write_locked(struct dt_fs *fs, rocksdb_writebatch_t *batch,
-			struct dt_inode *in, struct dt_op *op,
-			struct dt_win *w, const char *buf, size_t size,
-			uint64_t off)
+			struct dt_inode *in, struct dt_op *op, struct dt_win *w,
+			const char *buf, size_t size, uint64_t off)
 {
 	uint64_t end = off + size, b0 = off >> BSHIFT, b1 = (end - 1) >> BSHIFT;
 	uint64_t nb = b1 - b0 + 1, nnew = 0;
-	char head[BS], tail[BS];
+	char merge[2][BS]; /* the partial first and last blocks */
 	struct wblocks wb;
 	struct dt_run runs[64];
 	int nr, ri = 0, ret;
@@ -358,7 +358,7 @@ static int write_locked(struct dt_fs *fs, rocksdb_writebatch_t *batch,
 		if (a == 0 && z == BS) {
 			wb.src[b - b0] = buf + (bs - off);
 		} else {
-			char *m = b == b0 ? head : tail;
+			char *m = merge[b != b0];
 
 			ret = dt_block_read(fs, in->ino, b, s, m);
 			if (ret)
@@ -599,7 +599,8 @@ int dt_truncate_locked(struct dt_fs *fs, rocksdb_writebatch_t *wb,
 		if (len < 0)
 			return (int)len;
 		if (size < (uint64_t)len || !size)
-			inline_put(wb, in, val, size < (uint64_t)len ? size : 0);
+			inline_put(wb, in, val,
+				   size < (uint64_t)len ? size : 0);
 		in->rec.size = size;
 		return 0;
 	}

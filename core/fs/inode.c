@@ -370,8 +370,9 @@ int dt_fs_open(const char *path, const struct dt_fs_opts *o, struct dt_fs **out,
 		if (!ret)
 			ret = dt_store_start(&fs->st);
 		if (ret)
-			snprintf(err, errlen, "%s: cannot recover the store: %s",
-				 path, strerror(-ret));
+			snprintf(err, errlen,
+				 "%s: cannot recover the store: %s", path,
+				 strerror(-ret));
 	}
 	if (ret) {
 		dt_store_close(&fs->st);
@@ -397,8 +398,7 @@ void dt_fs_close(struct dt_fs *fs)
 			struct dt_inode *in = fs->hash[h];
 
 			fs->hash[h] = in->hnext;
-			if (in->rec.nlink == 0 && !in->deleted &&
-			    !fs->readonly)
+			if (in->rec.nlink == 0 && !in->deleted && !fs->readonly)
 				reclaim(fs, in);
 			pthread_rwlock_destroy(&in->lock);
 			free(in);
@@ -463,8 +463,7 @@ int dt_setattr(struct dt_fs *fs, uint64_t ino, const struct stat *s, int valid,
 	if (valid & DT_SET_SIZE) {
 		dt_op_begin(fs, &op);
 		sized = 1;
-		ret = dt_truncate_locked(fs, wb, in, (uint64_t)s->st_size,
-					 &op);
+		ret = dt_truncate_locked(fs, wb, in, (uint64_t)s->st_size, &op);
 		if (ret)
 			goto out;
 		dt_touch_mc(&in->rec);

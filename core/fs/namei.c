@@ -48,8 +48,8 @@ static int dirent_get(struct dt_fs *fs, uint64_t dir, const char *name,
 	char k[DT_KEY_MAX], *v;
 	size_t vl;
 	uint32_t type;
-	int ret = dt_store_get(&fs->st, k, dt_keyname(k, DT_K_DIRENT, dir, name),
-			       &v, &vl);
+	int ret = dt_store_get(&fs->st, k,
+			       dt_keyname(k, DT_K_DIRENT, dir, name), &v, &vl);
 
 	if (ret)
 		return ret;
@@ -556,7 +556,8 @@ int dt_rename(struct dt_fs *fs, uint64_t parent, const char *name,
 	ret = 0;
 	if (sino == dino && !(flags & RENAME_EXCHANGE))
 		goto out; /* same inode: POSIX says do nothing */
-	if ((ret = dt_iget(fs, parent, &sd)) || (ret = dt_iget(fs, newparent, &dd)) ||
+	if ((ret = dt_iget(fs, parent, &sd)) ||
+	    (ret = dt_iget(fs, newparent, &dd)) ||
 	    (ret = dt_iget(fs, sino, &src)) ||
 	    (dino && (ret = dt_iget(fs, dino, &dst))))
 		goto out;
@@ -671,4 +672,3 @@ out:
 		dt_iput(fs, sd);
 	return ret;
 }
-

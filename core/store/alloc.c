@@ -42,8 +42,8 @@ static uint64_t change(struct dt_alloc *a, uint64_t b, uint64_t n, int set)
 		mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << s;
 		old = a->bits[w];
 		a->bits[w] = set ? old | mask : old & ~mask;
-		changed += (uint64_t)__builtin_popcountll(
-			(set ? ~old : old) & mask);
+		changed += (uint64_t)__builtin_popcountll((set ? ~old : old) &
+							  mask);
 		b += k;
 		n -= k;
 	}

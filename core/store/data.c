@@ -54,8 +54,7 @@ int dt_data_read(struct dt_store *st, uint64_t ino, uint64_t lblk,
 		fprintf(stderr,
 			"dtfs: read ino %llu block %llu: checksum mismatch in "
 			"data block %llu; run dtfs-fsck\n",
-			(unsigned long long)ino,
-			(unsigned long long)(lblk + i),
+			(unsigned long long)ino, (unsigned long long)(lblk + i),
 			(unsigned long long)(pblk + i));
 		return -EIO;
 	}
@@ -108,14 +107,13 @@ int dt_data_write(struct dt_store *st, uint64_t pblk, const struct iovec *iov,
 		}
 	}
 	return 0;
-fail:
-	{
-		int e = errno ? errno : EIO;
+fail : {
+	int e = errno ? errno : EIO;
 
-		fprintf(stderr, "dtfs: write data block %llu: %s\n",
-			(unsigned long long)(off >> DT_BLOCK_SHIFT), strerror(e));
-		return e == ENOSPC ? -ENOSPC : -EIO;
-	}
+	fprintf(stderr, "dtfs: write data block %llu: %s\n",
+		(unsigned long long)(off >> DT_BLOCK_SHIFT), strerror(e));
+	return e == ENOSPC ? -ENOSPC : -EIO;
+}
 }
 
 int dt_data_reserve(struct dt_store *st, uint64_t pblk, uint64_t n)
@@ -175,8 +173,8 @@ static int apply_deltas(struct dt_store *st, rocksdb_writebatch_t *wb,
 	return 0;
 }
 
-int dt_data_scan(struct dt_store *st, rocksdb_writebatch_t *wb,
-		 int verify_all, dt_slot_fn fn, dt_map_err_fn bad, void *ctx)
+int dt_data_scan(struct dt_store *st, rocksdb_writebatch_t *wb, int verify_all,
+		 dt_slot_fn fn, dt_map_err_fn bad, void *ctx)
 {
 	rocksdb_iterator_t *it = rocksdb_create_iterator(st->db, st->ro);
 	char prefix = DT_K_MAP, *buf = malloc(DT_BLOCK_SIZE);

@@ -349,8 +349,8 @@ long dt_fsck(struct dt_fs *fs, FILE *out, int verbose)
 
 	if (fstat(st->datafd, &sb) < 0)
 		return -errno;
-	f.data_end = ((uint64_t)sb.st_size + DT_BLOCK_SIZE - 1) >>
-		     DT_BLOCK_SHIFT;
+	f.data_end =
+		((uint64_t)sb.st_size + DT_BLOCK_SIZE - 1) >> DT_BLOCK_SHIFT;
 	if (dt_alloc_init(&f.owners, f.data_end))
 		return -ENOMEM;
 	scan(st, DT_K_INODE, &f, load_inode);
@@ -410,7 +410,8 @@ long dt_fsck(struct dt_fs *fs, FILE *out, int verbose)
 			problem(&f, "inode %llu: marked inline, no inline data",
 				ino);
 		if (i->has_inline && i->has_maps)
-			problem(&f, "inode %llu: both inline data and block maps",
+			problem(&f,
+				"inode %llu: both inline data and block maps",
 				ino);
 		if (S_ISLNK(i->rec.mode) && !i->has_link)
 			problem(&f, "symlink %llu has no target", ino);
@@ -421,7 +422,8 @@ long dt_fsck(struct dt_fs *fs, FILE *out, int verbose)
 	if (verbose) {
 		fprintf(out,
 			"%zu inodes, %ld pending orphans, %llu data blocks "
-			"verified, %llu blocks to roll back at the next mount\n",
+			"verified, %llu blocks to roll back at the next "
+			"mount\n",
 			f.n, pending, (unsigned long long)f.data_blocks,
 			(unsigned long long)f.rolled_back);
 		if (!st->was_clean)

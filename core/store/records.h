@@ -112,7 +112,8 @@ struct dt_irec {
 	uint64_t size;
 	uint64_t blocks; /* 512-byte units: 8 per data or unwritten block */
 	uint64_t rdev;
-	uint64_t parent; /* directories: the parent's ino (for ".." and loops) */
+	uint64_t
+		parent; /* directories: the parent's ino (for ".." and loops) */
 	int64_t atime_sec, mtime_sec, ctime_sec;
 	uint32_t atime_nsec, mtime_nsec, ctime_nsec;
 	uint32_t flags; /* DT_IF_* */

@@ -349,7 +349,8 @@ static void punch_queued(struct dt_store *st)
 			      (off_t)(r[i].pblk << DT_BLOCK_SHIFT),
 			      (off_t)(r[i].n << DT_BLOCK_SHIFT)) < 0 &&
 		    errno != EOPNOTSUPP)
-			fprintf(stderr, "dtfs: punch data blocks %llu+%llu: %s\n",
+			fprintf(stderr,
+				"dtfs: punch data blocks %llu+%llu: %s\n",
 				(unsigned long long)r[i].pblk,
 				(unsigned long long)r[i].n, strerror(errno));
 		dt_alloc_put(&st->alloc, r[i].pblk, r[i].n);
@@ -678,9 +679,8 @@ static int open_datafile(struct dt_store *st, int fresh, char *err,
 	}
 	if (fstat(st->datafd, &sb) < 0)
 		return -errno;
-	return dt_alloc_init(&st->alloc, ((uint64_t)sb.st_size +
-					  DT_BLOCK_SIZE - 1) >>
-						 DT_BLOCK_SHIFT);
+	return dt_alloc_init(&st->alloc, ((uint64_t)sb.st_size + DT_BLOCK_SIZE -
+					  1) >> DT_BLOCK_SHIFT);
 }
 
 static int open_options(struct dt_store *st, char *err, size_t errlen)
@@ -796,8 +796,9 @@ static int open_db(struct dt_store *st, const char *dbpath, int fresh,
 	} else if (strstr(e, "Corruption") || strstr(e, "No such file")) {
 		/* a damaged WAL, MANIFEST, CURRENT or table file */
 		ret = -EBADMSG;
-		snprintf(err, errlen, "%s: store damaged (%s); run dtfs-fsck %s",
-			 st->path, e, st->path);
+		snprintf(err, errlen,
+			 "%s: store damaged (%s); run dtfs-fsck %s", st->path,
+			 e, st->path);
 	} else {
 		ret = -EIO;
 		snprintf(err, errlen, "%s: cannot open store database: %s",

@@ -140,7 +140,7 @@ typedef void (*dt_slot_fn)(void *ctx, uint64_t ino, uint64_t lblk,
 			   const struct dt_slot *final, int verdict);
 typedef void (*dt_map_err_fn)(void *ctx, uint64_t ino, uint64_t mapidx,
 			      const char *what);
-int dt_data_scan(struct dt_store *st, rocksdb_writebatch_t *wb,
-		 int verify_all, dt_slot_fn fn, dt_map_err_fn bad, void *ctx);
+int dt_data_scan(struct dt_store *st, rocksdb_writebatch_t *wb, int verify_all,
+		 dt_slot_fn fn, dt_map_err_fn bad, void *ctx);
 
 #endif

@@ -339,8 +339,8 @@ START_TEST(test_store_blocks)
 	ck_assert_int_eq(dt_read(fs, g, b, sizeof(b), 100), sizeof(b));
 	ck_assert_mem_eq(a, b, sizeof(a));
 	/* truncate drops blocks fallocated past the end too */
-	ck_assert_int_eq(
-		dt_fallocate(fs, g, FALLOC_FL_KEEP_SIZE, 2 * CH, CH), 0);
+	ck_assert_int_eq(dt_fallocate(fs, g, FALLOC_FL_KEEP_SIZE, 2 * CH, CH),
+			 0);
 	ck_assert_int_eq(blocks_of(g), 2 * CH / 512);
 	struct stat in = {.st_size = 10}, st;
 	ck_assert_int_eq(dt_setattr(fs, g, &in, DT_SET_SIZE, &st), 0);
@@ -1497,8 +1497,8 @@ START_TEST(test_power_cut)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(fstat(fd, &st), 0);
 	ck_assert_int_gt(st.st_size, synced);
-	ck_assert_int_eq(fallocate(fd, FALLOC_FL_PUNCH_HOLE |
-					       FALLOC_FL_KEEP_SIZE,
+	ck_assert_int_eq(fallocate(fd,
+				   FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 				   synced, st.st_size - synced),
 			 0);
 	close(fd);
