@@ -55,9 +55,19 @@ mount_dtfs() {
 
 # Unmount and wait until the daemon has closed the store.
 umount_dtfs() {
-	local pid
+	local pid i
 	pid=$(daemon_pid)
-	fusermount3 -u "$MNT" || fail "fusermount3 -u $MNT failed"
+	# EBUSY is a file of the mount open somewhere: on a machine shared
+	# with other work (a VM sharing /, a scan) it passes; say who it was
+	# if it does not
+	for i in $(seq 50); do
+		fusermount3 -u "$MNT" 2>"$T/umount.err" && break
+		grep -q busy "$T/umount.err" ||
+			fail "fusermount3 -u $MNT failed: $(cat "$T/umount.err")"
+		[ "$i" -lt 50 ] || fail "fusermount3 -u $MNT: busy for 5 s:" \
+			"$(fuser -vm "$MNT" 2>&1 | tr '\n' ' ')"
+		sleep 0.1
+	done
 	[ -z "$pid" ] || wait_gone "$pid"
 }
 
