@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <linux/falloc.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -391,16 +392,51 @@ static void dtfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		fuse_reply_err(req, 0);
 }
 
+/*
+ * The buffer a read is served from: one per request thread, kept for the
+ * thread's life and grown as needed (up to the largest FUSE read, 1 MiB).
+ * A fresh 1 MiB malloc per read was an mmap and 256 page faults.
+ */
+static pthread_key_t read_buf_key;
+static pthread_once_t read_buf_once = PTHREAD_ONCE_INIT;
+
+struct read_buf {
+	size_t size;
+	char data[];
+};
+
+static void read_buf_key_make(void)
+{
+	pthread_key_create(&read_buf_key, free);
+}
+
+static char *read_buf(size_t size)
+{
+	struct read_buf *b;
+
+	pthread_once(&read_buf_once, read_buf_key_make);
+	b = pthread_getspecific(read_buf_key);
+	if (b && b->size >= size)
+		return b->data;
+	free(b);
+	b = malloc(sizeof(*b) + size);
+	pthread_setspecific(read_buf_key, b);
+	if (!b)
+		return NULL;
+	b->size = size;
+	return b->data;
+}
+
 static void dtfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		      struct fuse_file_info *fi)
 {
-	char stackbuf[16384], *buf = stackbuf;
+	char *buf = read_buf(size);
 	ssize_t n;
 
 	struct dtfs *d = dtfs_of(req);
 	struct dt_origin o;
 
-	if (size > sizeof(stackbuf) && !(buf = malloc(size))) {
+	if (!buf) {
 		reply_err(req, "read", ino, ENOMEM);
 		return;
 	}
@@ -415,8 +451,6 @@ static void dtfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		reply_err(req, "read", ino, (int)-n);
 	else
 		fuse_reply_buf(req, buf, (size_t)n);
-	if (buf != stackbuf)
-		free(buf);
 }
 
 /* policy abort: the filesystem's BUG(). Report, flush the log, and leave

@@ -193,9 +193,10 @@ ssize_t dt_read(struct dt_fs *fs, uint64_t ino, void *buf, size_t size,
 			ret = len;
 			goto out;
 		}
-		if (pos < (uint64_t)len)
+		if (pos < (uint64_t)len) {
 			c = ((uint64_t)len < end ? (uint64_t)len : end) - pos;
-		memcpy(buf, val + pos, c);
+			memcpy(buf, val + pos, c);
+		}
 		memset((char *)buf + c, 0, end - pos - c);
 		goto out;
 	}
