@@ -6,6 +6,9 @@
 #   make crash     the crash campaign (CRASH_ROUNDS=40 CRASH_TIME=900 FSSTRESS=)
 #   make demo      mount dtfs on a temp store, run a short mixed workload, unmount
 #   make bench     the benchmark of tests/bench (dtfs vs null FUSE vs bindfs vs disk)
+#   make vm-check  the VM smoke test (Debian's 6.1 under dtfs-vm; part of check)
+#   make fsx-kernels FSX=/path/to/fsx   one fsx seed on 6.1, 6.12 and the host,
+#                  dirty logs compared (FSX_SEED=7 FSX_OPS=2000)
 #   make install   PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -31,6 +34,8 @@ LIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null)
 DEB_PKGS := gcc make pkg-config libfuse3-dev fuse3 librocksdb-dev liburing-dev \
 	    check libbpf-dev bpftool clang fio bindfs attr e2fsprogs util-linux \
 	    psmisc procps libclang-rt-14-dev rocksdb-tools
+# dtfs-vm and the tests on other kernels (tools/vm, tests/vm, tests/powerfail)
+DEB_PKGS += qemu-system-x86 busybox-static cpio kmod xz-utils python3 xfsprogs dmsetup
 
 CORE_SRCS := core/store.c core/fs.c core/fsck.c core/dirtylog.c core/pagestate.c \
 	     core/classify.c core/tracer.c core/gate.c core/opts.c core/ctl.c
@@ -42,7 +47,7 @@ TEST_PROGS := $(B)/test_core $(B)/test_dirty $(B)/nullfs $(B)/dt-mnt-helper $(B)
 TEST_PROGS += $(B)/test_parse $(B)/dt-ioctl-bad
 
 .PHONY: all build deps check unit mount-tests san-check demo bench install clean format \
-	fuzz fuzz-build fuzz-short crash
+	fuzz fuzz-build fuzz-short crash vm-check fsx-kernels
 
 # `make` installs what is missing first; pkg-config is asked only after that.
 all: deps
@@ -125,6 +130,7 @@ check: deps
 	$(MAKE) build
 	$(MAKE) unit
 	$(MAKE) mount-tests
+	$(MAKE) vm-check
 	$(MAKE) san-check
 	$(MAKE) fuzz-short
 
@@ -164,6 +170,18 @@ crash: all
 	tests/crash/campaign.sh $(B) --rounds $(CRASH_ROUNDS) --time $(CRASH_TIME) \
 		$(if $(FSSTRESS),--fsstress $(FSSTRESS))
 
+# Other kernels (tools/vm/dtfs-vm): the smoke test of check, and one fsx
+# seed on 6.1, 6.12 and the host with the dirty logs compared.
+vm-check: build
+	tests/vm/smoke.sh $(B)
+
+FSX ?=
+FSX_SEED ?= 7
+FSX_OPS ?= 2000
+fsx-kernels: all
+	@test -n "$(FSX)" || { echo "fsx-kernels: FSX=/path/to/fsx (xfstests' ltp/fsx) is needed" >&2; exit 2; }
+	tests/vm/fsx-kernels.sh $(B) --fsx $(FSX) --seed $(FSX_SEED) --ops $(FSX_OPS)
+
 demo: all
 	tests/demo.sh $(B)
 
@@ -174,9 +192,11 @@ install: build
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfsctl $(DESTDIR)$(SBINDIR)/
-	install -m 755 $(B)/dtfs-log $(B)/dtfs-pin $(DESTDIR)$(BINDIR)/
+	install -m 755 $(B)/dtfs-log $(B)/dtfs-pin tools/vm/dtfs-vm $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(PREFIX)/lib/dtfs
+	install -m 755 tools/vm/dtfs-vm-init $(DESTDIR)$(PREFIX)/lib/dtfs/
 	install -m 644 man/dtfs.8 man/dtfs-fsck.8 man/dtfsctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 644 man/dtfs-log.1 man/dtfs-pin.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/dtfs-log.1 man/dtfs-pin.1 man/dtfs-vm.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/dtfs-dirtylog.5 $(DESTDIR)$(MANDIR)/man5/
 
 format:
