@@ -7,6 +7,8 @@
 #   make demo      mount dtfs on a temp store, run a short mixed workload, unmount
 #   make bench     the benchmark of tests/bench (dtfs vs null FUSE vs bindfs vs disk)
 #   make vm-check  the VM smoke test (Debian's 6.1 under dtfs-vm; part of check)
+#   make powerfail the fsync promise under power loss: dm-log-writes replay in a VM
+#                  (POWERFAIL_OPS=150 POWERFAIL_POINTS=110 per host filesystem)
 #   make fsx-kernels FSX=/path/to/fsx   one fsx seed on 6.1, 6.12 and the host,
 #                  dirty logs compared (FSX_SEED=7 FSX_OPS=2000)
 #   make install   PREFIX=/usr/local DESTDIR=
@@ -45,9 +47,10 @@ PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl $(B)/dtfs-pin
 TEST_PROGS := $(B)/test_core $(B)/test_dirty $(B)/nullfs $(B)/dt-mnt-helper $(B)/dt-bench-meta \
 	      $(B)/dt-crash
 TEST_PROGS += $(B)/test_parse $(B)/dt-ioctl-bad
+TEST_PROGS += $(B)/pf-replay $(B)/pf-work
 
 .PHONY: all build deps check unit mount-tests san-check demo bench install clean format \
-	fuzz fuzz-build fuzz-short crash vm-check fsx-kernels
+	fuzz fuzz-build fuzz-short crash vm-check fsx-kernels powerfail
 
 # `make` installs what is missing first; pkg-config is asked only after that.
 all: deps
@@ -112,6 +115,12 @@ $(B)/dt-mnt-helper: $(B)/tests/mount/dt-mnt-helper.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
 $(B)/dt-crash: $(B)/tests/crash/dt-crash.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/pf-replay: $(B)/tests/powerfail/pf-replay.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/pf-work: $(B)/tests/powerfail/pf-work.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
 $(B)/dt-bench-meta: $(B)/tests/bench/dt-bench-meta.o
@@ -181,6 +190,14 @@ FSX_OPS ?= 2000
 fsx-kernels: all
 	@test -n "$(FSX)" || { echo "fsx-kernels: FSX=/path/to/fsx (xfstests' ltp/fsx) is needed" >&2; exit 2; }
 	tests/vm/fsx-kernels.sh $(B) --fsx $(FSX) --seed $(FSX_SEED) --ops $(FSX_OPS)
+
+# Power-fail consistency (tests/powerfail): ext4 and xfs hosts on
+# dm-log-writes in Debian's kernel, every replay point checked, and the
+# harness's own test.
+POWERFAIL_OPS ?= 150
+POWERFAIL_POINTS ?= 110
+powerfail: all
+	tests/powerfail/powerfail.sh $(B) --ops $(POWERFAIL_OPS) --points $(POWERFAIL_POINTS)
 
 demo: all
 	tests/demo.sh $(B)
