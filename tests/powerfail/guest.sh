@@ -199,7 +199,8 @@ echo "powerfail $FSTYPE: recorded in $rec s: $(grep -c . "$W/journal") journal l
 # --- 3. replay -----------------------------------------------------------
 truncate -s "$size" "$W/target.img"
 "$B/pf-replay" "$W/log.img" "$W/target.img" --at "$W/points" \
-	--exec "bash $(readlink -f "$0") point" --marks pf-sync- >"$W/replay.out" 2>&1
+	--exec "bash $(readlink -f "$0") point" --marks pf-sync- \
+	2> >(sed -u "s/^pf-replay:/powerfail $FSTYPE:/" >&2) >"$W/replay.out"
 grep -E "^FAIL|^pf-replay|^  [0-9]+ ms" "$W/replay.out"
 points=$(grep -oE '^pf-replay: [0-9]+ points' "$W/replay.out" | grep -oE '[0-9]+' | head -1)
 failures=$(grep -oE 'points, [0-9]+ failed' "$W/replay.out" | grep -oE '[0-9]+' | head -1)

@@ -30,7 +30,7 @@
  * of the last mark at or before it that starts with PREFIX, default any;
  * empty if none) and PF_TARGET set;
  * replay goes on whatever CMD returns. Prints "pf-replay: P points, F
- * failed" with --exec; exit status 0 when every CMD exited 0, 1 when some
+ * failed" with --exec (and every 10 points the progress on stderr); exit status 0 when every CMD exited 0, 1 when some
  * did not, 2 on bad usage or a damaged log.
  */
 #include <endian.h>
@@ -395,6 +395,11 @@ static int do_replay(const char *logpath, const char *target, uint64_t upto,
 			failed += run_point(cmd, lg.idx, lastmark, target);
 			ran++;
 			pi++;
+			if (ran % 10 == 0 && ran < npts)
+				fprintf(stderr,
+					"pf-replay: %zu of %zu points, %zu "
+					"failed\n",
+					ran, npts, failed);
 		}
 		lg.idx++;
 	}

@@ -37,7 +37,9 @@
  * before the last fsync/fdatasync among them is covered. For each name,
  * the file must be in the state it had after the last covered operation,
  * or in a state a later operation gave it (those may or may not have
- * reached the disk); names other than f0..f7 must not exist. A failure
+ * reached the disk); names other than f0..f7 must not exist; and all of
+ * them together must be the state after one operation from the covered
+ * one on (the store applies its journal in order). A failure
  * is one line per name: the point, the covered operation whose result is
  * missing, and what was found (absent, or size and the first differing
  * byte). Prints "check LABEL: ok, K syncs, O operations covered" or the
@@ -511,6 +513,82 @@ static void describe(char *buf, size_t len, const struct op *o)
 		snprintf(buf + n, len - (size_t)n, ")");
 }
 
+struct seen {
+	int exists;
+	uint64_t size, hash;
+};
+
+static int fits(const struct file *f, const struct seen *g)
+{
+	if (f->exists != g->exists)
+		return 0;
+	return !g->exists ||
+	       (f->size == g->size && fnv(f->data, f->size) == g->hash);
+}
+
+/*
+ * Each file fits the states allowed to it; now all of them together must
+ * be the state after one operation j from the covered one on: the store
+ * applies its journal in order, so a later operation is never durable
+ * without an earlier one. (A name-by-name check alone lets a lost write
+ * pass when a later unlink or rename of that name explains its absence.)
+ */
+static int check_prefix(const struct op *ops, long nops, long covered,
+			long sync_op, const struct seen *seen,
+			const long *last_change, const char *label)
+{
+	struct file m[NNAMES];
+	int match[NNAMES], first_bad = -1, all = 1;
+	long first_fit[NNAMES];
+	char what[160], later[160];
+
+	model_init(m);
+	for (long i = 0; i <= covered; i++)
+		model_apply(m, &ops[i]);
+	for (int f = 0; f < NNAMES; f++) {
+		match[f] = fits(&m[f], &seen[f]);
+		first_fit[f] = match[f] ? covered : -1;
+		all &= match[f];
+	}
+	for (long i = covered + 1; i < nops && !all; i++) {
+		unsigned changed = model_apply(m, &ops[i]);
+
+		all = 1;
+		for (int f = 0; f < NNAMES; f++) {
+			if (changed & (1u << f)) {
+				match[f] = fits(&m[f], &seen[f]);
+				if (match[f] && first_fit[f] < 0)
+					first_fit[f] = i;
+			}
+			all &= match[f];
+		}
+	}
+	for (int f = 0; f < NNAMES; f++)
+		free(m[f].data);
+	if (all)
+		return 0;
+	for (int f = 0; f < NNAMES; f++)
+		if (first_fit[f] > covered &&
+		    (first_bad < 0 || first_fit[f] < first_fit[first_bad]))
+			first_bad = f;
+	if (first_bad < 0 || last_change[first_bad] < 0) {
+		printf("FAIL %s: the files are the state after no single "
+		       "operation from op %ld on\n",
+		       label, covered);
+		return 1;
+	}
+	describe(what, sizeof(what), &ops[last_change[first_bad]]);
+	describe(later, sizeof(later), &ops[first_fit[first_bad]]);
+	printf("FAIL %s: f%d: %s, covered by %s %ld (op %ld), is not "
+	       "durable: f%d is as the later %s left it, but the other files "
+	       "are not as after that operation\n",
+	       label, first_bad, what,
+	       sync_op >= 0 ? kind_name[ops[sync_op].kind] : "-",
+	       sync_op >= 0 ? ops[sync_op].sync : -1L, sync_op, first_bad,
+	       later);
+	return 1;
+}
+
 static int cmd_check(const char *dir, const char *jpath, const char *marktext,
 		     const char *label)
 {
@@ -519,6 +597,7 @@ static int cmd_check(const char *dir, const char *jpath, const char *marktext,
 	struct file fs[NNAMES], at[NNAMES];
 	static struct allowed al[NNAMES];
 	long last_change[NNAMES], sync_op = -1;
+	struct seen seen[NNAMES];
 	unsigned char *buf = malloc(MAXSIZE);
 	int failures = 0;
 	char p[4096], what[160];
@@ -614,6 +693,9 @@ static int cmd_check(const char *dir, const char *jpath, const char *marktext,
 			failures++;
 			continue;
 		}
+		seen[f].exists = got.exists;
+		seen[f].size = got.size;
+		seen[f].hash = h;
 		for (int i = 0; i < al[f].n && !ok; i++)
 			ok = al[f].s[i].exists == got.exists &&
 			     (!got.exists || (al[f].s[i].size == got.size &&
@@ -668,6 +750,9 @@ static int cmd_check(const char *dir, const char *jpath, const char *marktext,
 		failures++;
 	}
 	closedir(d);
+	if (!failures)
+		failures += check_prefix(ops, nops, covered, sync_op, seen,
+					 last_change, label);
 	if (!failures)
 		printf("check %s: ok, %ld syncs, %ld operations covered\n",
 		       label, syncs, covered + 1);

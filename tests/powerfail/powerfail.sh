@@ -48,8 +48,9 @@ rm -f "$out"/failed-*.img "$out"/replay-*.out "$out"/journal-*
 if [ -n "${PF_GUEST:-}" ]; then
 	pids=()
 	for fs in $fslist; do
+		# stderr: progress lines, on the console as they come
 		"$here/guest.sh" "$B" "$fs" "$out" --ops "$ops" --seed "$seed" \
-			--max-points "$points" >"$out/guest-$fs.log" 2>&1 &
+			--max-points "$points" >"$out/guest-$fs.log" &
 		pids+=($!)
 	done
 	rc=0
@@ -89,7 +90,7 @@ fi
 # the v1 store keeps file data in the WAL and has no such fault, so the
 # workload journals and marks an fsync it does not make (pf-work
 # --skip-sync): the same claim of durability without the sync.
-k=3
+k=1
 if grep -q 'fsync-skip-data' "$B/dtfs" 2>/dev/null; then
 	how="the daemon's DTFS_FAULT=fsync-skip-data"
 	fault=(--env DTFS_FAULT=fsync-skip-data)
@@ -103,7 +104,7 @@ echo "powerfail selftest: $how"
 st=$out/selftest
 mkdir -p "$st" && rm -f "$st"/*
 "$VM" -q --kernel "$kernel" --mem 3072 --timeout 1200 --out "$st" ${fault[@]+"${fault[@]}"} -- \
-	"$here/guest.sh" "$B" ext4 "$st" --ops 30 --seed "$seed" --until-mark "pf-sync-$k" \
+	"$here/guest.sh" "$B" ext4 "$st" --ops 20 --seed "$seed" --until-mark "pf-sync-$k" \
 	${wargs[@]+"${wargs[@]}"} >"$st/run.log" 2>&1
 r=$st/replay-ext4.out
 first=$(grep -m1 -E '^FAIL ext4 entry' "$r" 2>/dev/null)
