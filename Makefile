@@ -4,7 +4,8 @@
 #   make           build everything into build/
 #   make check     deps + build + unit tests + mount tests, then the same under ASan+UBSan
 #   make crash     the crash campaign (CRASH_ROUNDS=40 CRASH_TIME=900 FSSTRESS=)
-#   make demo      mount dtfs on a temp store, run a short mixed workload, unmount
+#   make demo      what dtfs is for: a workload's dirty log, a pinned-page race caught,
+#                  dtfs-log check, a timeline SVG, the dtfs-pin matrix (DTFS_DEMO_OUT=DIR)
 #   make bench     the benchmark of tests/bench (dtfs vs null FUSE vs bindfs vs disk)
 #   make vm-check  the VM smoke test (Debian's 6.1 under dtfs-vm; part of check)
 #   make powerfail the fsync promise under power loss: dm-log-writes replay in a VM
@@ -35,12 +36,13 @@ LIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null)
 # Debian packages needed to build and to run the whole suite.
 DEB_PKGS := gcc make pkg-config libfuse3-dev fuse3 librocksdb-dev liburing-dev \
 	    check libbpf-dev bpftool clang fio bindfs attr e2fsprogs util-linux \
-	    psmisc procps libclang-rt-14-dev rocksdb-tools
+	    psmisc procps libclang-rt-14-dev rocksdb-tools libxml2-utils
 # dtfs-vm and the tests on other kernels (tools/vm, tests/vm, tests/powerfail)
 DEB_PKGS += qemu-system-x86 busybox-static cpio kmod xz-utils python3 xfsprogs dmsetup
 
-CORE_SRCS := core/store.c core/fs.c core/fsck.c core/dirtylog.c core/pagestate.c \
-	     core/classify.c core/tracer.c core/gate.c core/opts.c core/ctl.c
+TRACK_SRCS := core/track/dirtylog.c core/track/pagestate.c core/track/classify.c \
+	      core/track/tracer.c core/track/gate.c core/track/track.c
+CORE_SRCS := core/store.c core/fs.c core/fsck.c core/opts.c core/ctl.c $(TRACK_SRCS)
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 
 PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl $(B)/dtfs-pin
@@ -70,13 +72,13 @@ $(B)/vmlinux.h:
 	@mkdir -p $(B)
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(B)/tracer.bpf.o: core/tracer.bpf.c core/tracer.h $(B)/vmlinux.h
-	clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I$(B) -Icore -c $< -o $@
+$(B)/tracer.bpf.o: core/track/tracer.bpf.c core/track/kevent.h $(B)/vmlinux.h
+	clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I$(B) -Icore/track -c $< -o $@
 
 $(B)/tracer.skel.h: $(B)/tracer.bpf.o
 	bpftool gen skeleton $< name dt_tracer_bpf > $@.tmp && mv $@.tmp $@
 
-$(B)/core/tracer.o: $(B)/tracer.skel.h
+$(B)/core/track/tracer.o: $(B)/tracer.skel.h
 
 $(B)/libdtcore.a: $(CORE_OBJS)
 	ar rcs $@ $^
@@ -90,7 +92,10 @@ $(B)/dtfs-fsck: $(B)/tools/dtfs-fsck.o $(B)/libdtcore.a
 $(B)/dtfs-log: $(B)/tools/dtfs-log.o $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
-$(B)/dtfs-pin: $(B)/tools/dtfs-pin.o $(B)/libdtcore.a
+PIN_SRCS := tools/pin/main.c tools/pin/scenarios.c tools/pin/pins.c \
+	    tools/pin/evidence.c tools/pin/mount.c tools/pin/report.c
+
+$(B)/dtfs-pin: $(PIN_SRCS:%.c=$(B)/%.o) $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_URING) $(LIBS_CORE)
 
 $(B)/dtfsctl: $(B)/tools/dtfsctl.o
@@ -200,14 +205,15 @@ powerfail: all
 	tests/powerfail/powerfail.sh $(B) --ops $(POWERFAIL_OPS) --points $(POWERFAIL_POINTS)
 
 demo: all
-	tests/demo.sh $(B)
+	@tests/demo.sh $(B) $(DTFS_DEMO_OUT)
 
 bench: all
 	tests/bench/bench.sh $(B)
 
 install: build
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfsctl $(DESTDIR)$(SBINDIR)/
 	install -m 755 $(B)/dtfs-log $(B)/dtfs-pin tools/vm/dtfs-vm $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(PREFIX)/lib/dtfs
@@ -215,6 +221,7 @@ install: build
 	install -m 644 man/dtfs.8 man/dtfs-fsck.8 man/dtfsctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 man/dtfs-log.1 man/dtfs-pin.1 man/dtfs-vm.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/dtfs-dirtylog.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/dtfs.7 $(DESTDIR)$(MANDIR)/man7/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

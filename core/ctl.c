@@ -102,8 +102,8 @@ int dt_ctl_decode(unsigned int cmd, const void *in, size_t in_size,
 		struct dtfs_policy p;
 
 		memcpy(&p, in, sizeof(p));
-		if (p.on_violation < -1 || p.on_violation > DT_ON_ABORT ||
-		    p.release < -1 || p.release > DT_REL_EVICT)
+		if (p.on_violation < -1 || p.on_violation > DTFS_ON_ABORT ||
+		    p.release < -1 || p.release > DTFS_REL_EVICT)
 			return -EINVAL;
 		c->u.policy.on_violation = p.on_violation;
 		c->u.policy.release = p.release;

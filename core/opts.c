@@ -7,13 +7,13 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "dtfs/opts.h"
-#include "dtfs/pagestate.h"
 
 static void msg(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -98,115 +98,286 @@ static int push_opt(struct builder *b, const char *opt)
 	return 0;
 }
 
-/* ---- dtfs's options ---------------------------------------------------- */
+/* ---- the option table --------------------------------------------------- */
 
-static int want_uint(const char *name, const char *v, unsigned long lo,
-		     unsigned long hi, const char *what, unsigned int *out,
+enum kind {
+	O_FLAG, /* no value: sets an int to 1 */
+	O_SECS, /* decimal seconds 0..DT_OPT_TIMEOUT_MAX into a double */
+	O_UINT, /* decimal lo..hi into an unsigned int */
+	O_CHOICE, /* one name of a table into an int */
+	O_PATH, /* a path, or "off" */
+	O_MOUNT_FUSE, /* generic mount option libfuse sets on the mount */
+	O_MOUNT_NOOP, /* generic mount option accepted without effect */
+};
+
+struct optdef {
+	const char *name;
+	enum kind kind;
+	size_t off; /* in struct dt_opts */
+	unsigned long lo, hi; /* O_UINT */
+	const char *(*names)(unsigned int); /* O_CHOICE: the name table */
+	unsigned int count;
+	const char *unit; /* O_UINT: what the number is, for messages */
+	const char *arg; /* for --help: name=ARG */
+	const char *help; /* for --help; "\n" continues on the next line */
+};
+
+#define F(field) offsetof(struct dt_opts, field)
+
+static const struct optdef optdefs[] = {
+	{.name = "writeback_cache",
+	 .kind = O_FLAG,
+	 .off = F(writeback_cache),
+	 .help = "let the kernel cache writes (default: write-through,\n"
+		 "every write() reaches dtfs)"},
+	{.name = "attr_timeout",
+	 .kind = O_SECS,
+	 .off = F(attr_timeout),
+	 .arg = "SECS",
+	 .help = "attribute cache timeout (default 1.0)"},
+	{.name = "entry_timeout",
+	 .kind = O_SECS,
+	 .off = F(entry_timeout),
+	 .arg = "SECS",
+	 .help = "name cache timeout (default 1.0)"},
+	{.name = "max_threads",
+	 .kind = O_UINT,
+	 .off = F(max_threads),
+	 .lo = 1,
+	 .hi = DT_OPT_THREADS_MAX,
+	 .unit = "an integer",
+	 .arg = "N",
+	 .help = "request threads at most (default 16)"},
+	{.name = "tracer",
+	 .kind = O_CHOICE,
+	 .off = F(tracer),
+	 .names = dt_tracer_mode_name,
+	 .count = DT_TRACER_COUNT,
+	 .help = "kernel tracer (default auto: on where it loads;\n"
+		 "on: fail the mount if it cannot; needs CAP_BPF and\n"
+		 "CAP_PERFMON, or CAP_SYS_ADMIN)"},
+	{.name = "on_violation",
+	 .kind = O_CHOICE,
+	 .off = F(on_violation),
+	 .names = dtfs_on_violation_name,
+	 .count = DTFS_ON_COUNT,
+	 .help = "writepage of a dirty page without buffers: log it,\n"
+		 "refuse the data, or stop (default warn)"},
+	{.name = "release",
+	 .kind = O_CHOICE,
+	 .off = F(release),
+	 .names = dtfs_release_name,
+	 .count = DTFS_REL_COUNT,
+	 .help = "buffers go at writeback (default) or eviction"},
+	{.name = "dirty_log",
+	 .kind = O_PATH,
+	 .arg = "PATH|off",
+	 .help = "dirty log (default STORE/dirty.log)"},
+	{.name = "dirty_log_max",
+	 .kind = O_UINT,
+	 .off = F(dirty_log_max),
+	 .lo = 1,
+	 .hi = DT_OPT_LOG_MAX_MIB,
+	 .unit = "MiB",
+	 .arg = "MIB",
+	 .help = "rotate the dirty log past MIB (default 256)"},
+	/* what mount(8) and mount.fuse3 hand down: libfuse sets these on
+	 * the mount (nosuid,nodev unless dev and suid are given) */
+	{.name = "ro", .kind = O_MOUNT_FUSE},
+	{.name = "rw", .kind = O_MOUNT_FUSE},
+	{.name = "dev", .kind = O_MOUNT_FUSE},
+	{.name = "nodev", .kind = O_MOUNT_FUSE},
+	{.name = "suid", .kind = O_MOUNT_FUSE},
+	{.name = "nosuid", .kind = O_MOUNT_FUSE},
+	{.name = "exec", .kind = O_MOUNT_FUSE},
+	{.name = "noexec", .kind = O_MOUNT_FUSE},
+	{.name = "sync", .kind = O_MOUNT_FUSE},
+	{.name = "async", .kind = O_MOUNT_FUSE},
+	{.name = "dirsync", .kind = O_MOUNT_FUSE},
+	{.name = "atime", .kind = O_MOUNT_FUSE},
+	{.name = "noatime", .kind = O_MOUNT_FUSE},
+	/* ... and these, which libfuse 3.14 would refuse, mean nothing on a
+	 * FUSE mount (the kernel marks its inodes S_NOATIME and leaves the
+	 * timestamps to the filesystem): taken, without effect */
+	{.name = "relatime", .kind = O_MOUNT_NOOP},
+	{.name = "norelatime", .kind = O_MOUNT_NOOP},
+	{.name = "strictatime", .kind = O_MOUNT_NOOP},
+	{.name = "nostrictatime", .kind = O_MOUNT_NOOP},
+	{.name = "diratime", .kind = O_MOUNT_NOOP},
+	{.name = "nodiratime", .kind = O_MOUNT_NOOP},
+	{.name = "lazytime", .kind = O_MOUNT_NOOP},
+	{.name = "nolazytime", .kind = O_MOUNT_NOOP},
+};
+
+#define NOPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
+
+const char *dt_opts_own_name(size_t i)
+{
+	size_t k = 0;
+
+	for (size_t j = 0; j < NOPTDEFS; j++)
+		if (optdefs[j].kind < O_MOUNT_FUSE && k++ == i)
+			return optdefs[j].name;
+	return NULL;
+}
+
+/* "auto, on or off" / "auto|on|off" of a name table */
+static const char *choices(const struct optdef *d, const char *sep,
+			   const char *last, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (unsigned int v = 0; v < d->count && o < len; v++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s",
+				      !v		  ? ""
+				      : v + 1 == d->count ? last
+							  : sep,
+				      d->names(v));
+	return buf;
+}
+
+/* What a value of @d must be, for messages: "an integer 1..1024". */
+static const char *want(const struct optdef *d, char *buf, size_t len)
+{
+	switch (d->kind) {
+	case O_SECS:
+		snprintf(buf, len, "seconds 0..%d", DT_OPT_TIMEOUT_MAX);
+		break;
+	case O_UINT:
+		snprintf(buf, len, "%s %lu..%lu", d->unit, d->lo, d->hi);
+		break;
+	case O_CHOICE:
+		choices(d, ", ", " or ", buf, len);
+		break;
+	case O_PATH:
+		snprintf(buf, len, "a path or off");
+		break;
+	default:
+		snprintf(buf, len, "no value");
+	}
+	return buf;
+}
+
+void dt_opts_help(FILE *f)
+{
+	char arg[96], col[128];
+
+	fprintf(f, "dtfs options:\n");
+	for (size_t i = 0; i < NOPTDEFS; i++) {
+		const struct optdef *d = &optdefs[i];
+		const char *h = d->help;
+
+		if (d->kind >= O_MOUNT_FUSE)
+			continue;
+		if (d->kind == O_CHOICE)
+			choices(d, "|", "|", arg, sizeof(arg));
+		else
+			snprintf(arg, sizeof(arg), "%s", d->arg ? d->arg : "");
+		snprintf(col, sizeof(col), "-o %s%s%s", d->name,
+			 arg[0] ? "=" : "", arg);
+		if (strlen(col) > 22) {
+			fprintf(f, "    %s\n%27s", col, "");
+		} else {
+			fprintf(f, "    %-22s ", col);
+		}
+		if (d->kind == O_SECS)
+			fprintf(f, "0..%d s, ", DT_OPT_TIMEOUT_MAX);
+		else if (d->kind == O_UINT)
+			fprintf(f, "%lu..%lu, ", d->lo, d->hi);
+		for (; *h; h++) {
+			fputc(*h, f);
+			if (*h == '\n')
+				fprintf(f, "%27s", "");
+		}
+		fputc('\n', f);
+	}
+	for (int k = O_MOUNT_FUSE; k <= O_MOUNT_NOOP; k++) {
+		size_t w = 4;
+
+		fprintf(f, "%s",
+			k == O_MOUNT_FUSE
+				? "mount options (from mount(8), mount.fuse3), "
+				  "set on the mount by libfuse\n(nosuid,nodev "
+				  "unless suid and dev are given):\n   "
+				: "mount options accepted without effect (the "
+				  "kernel does not update access\ntimes on a "
+				  "FUSE mount):\n   ");
+		for (size_t i = 0; i < NOPTDEFS; i++) {
+			if (optdefs[i].kind != (enum kind)k)
+				continue;
+			if (w + strlen(optdefs[i].name) + 2 > 78) {
+				fprintf(f, "\n   ");
+				w = 4;
+			}
+			w += (size_t)fprintf(f, " %s", optdefs[i].name);
+		}
+		fputc('\n', f);
+	}
+	fprintf(f,
+		"A bad value, an unknown option or a missing argument is "
+		"refused with\none line and exit status 2 before anything is "
+		"created or mounted.\n");
+}
+
+static int want_uint(const struct optdef *d, const char *v, unsigned int *out,
 		     char *err, size_t errlen)
 {
-	char b[300], *end;
+	char b[300], w[96], *end;
 	unsigned long n;
 
 	if (v[0] >= '0' && v[0] <= '9') {
 		errno = 0;
 		n = strtoul(v, &end, 10);
-		if (!errno && !*end && n >= lo && n <= hi) {
+		if (!errno && !*end && n >= d->lo && n <= d->hi) {
 			*out = (unsigned int)n;
 			return 0;
 		}
 	}
-	msg(err, errlen, "bad value '%s' for -o %s (want %s %lu..%lu)",
-	    shown(v, b, sizeof(b)), name, what, lo, hi);
+	msg(err, errlen, "bad value '%s' for -o %s (want %s)",
+	    shown(v, b, sizeof(b)), d->name, want(d, w, sizeof(w)));
 	return -EINVAL;
 }
 
-static int want_secs(const char *name, const char *v, double *out, char *err,
-		     size_t errlen)
+static int want_secs(const struct optdef *d, const char *v, double *out,
+		     char *err, size_t errlen)
 {
-	char b[300], *end;
-	double d;
+	char b[300], w[96], *end;
+	double x;
 
 	/* decimal only: no sign, space, hex, inf or nan */
 	if ((v[0] >= '0' && v[0] <= '9') ||
 	    (v[0] == '.' && v[1] >= '0' && v[1] <= '9')) {
 		errno = 0;
-		d = strtod(v, &end);
-		if (!errno && !*end && !strpbrk(v, "xXpP") && isfinite(d) &&
-		    d >= 0 && d <= DT_OPT_TIMEOUT_MAX) {
-			*out = d;
-			return 0;
-		}
-	}
-	msg(err, errlen, "bad value '%s' for -o %s (want seconds 0..%d)",
-	    shown(v, b, sizeof(b)), name, DT_OPT_TIMEOUT_MAX);
-	return -EINVAL;
-}
-
-static int want_choice(const char *name, const char *v,
-		       const char *const *names, const char *list, int *out,
-		       char *err, size_t errlen)
-{
-	char b[300];
-
-	for (int i = 0; names[i]; i++) {
-		if (!strcmp(v, names[i])) {
-			*out = i;
+		x = strtod(v, &end);
+		if (!errno && !*end && !strpbrk(v, "xXpP") && isfinite(x) &&
+		    x >= 0 && x <= DT_OPT_TIMEOUT_MAX) {
+			*out = x;
 			return 0;
 		}
 	}
 	msg(err, errlen, "bad value '%s' for -o %s (want %s)",
-	    shown(v, b, sizeof(b)), name, list);
+	    shown(v, b, sizeof(b)), d->name, want(d, w, sizeof(w)));
 	return -EINVAL;
 }
 
-static const char *const tracer_names[] = {"auto", "on", "off", NULL};
-static const char *const violation_names[] = {"warn", "eio", "abort", NULL};
-static const char *const release_names[] = {"writeback", "evict", NULL};
-
-/* the options dtfs takes, and what their values must be */
-enum { O_FLAG, O_SECS, O_UINT, O_CHOICE, O_PATH };
-
-static const struct dtopt {
-	const char *name;
-	int kind;
-	const char *want; /* for messages */
-} dtopts[] = {
-	{"writeback_cache", O_FLAG, NULL},
-	{"attr_timeout", O_SECS, "seconds 0..86400"},
-	{"entry_timeout", O_SECS, "seconds 0..86400"},
-	{"max_threads", O_UINT, "an integer 1..1024"},
-	{"tracer", O_CHOICE, "auto, on or off"},
-	{"on_violation", O_CHOICE, "warn, eio or abort"},
-	{"release", O_CHOICE, "writeback or evict"},
-	{"dirty_log", O_PATH, "a path or off"},
-	{"dirty_log_max", O_UINT, "MiB 1..1048576"},
-};
-
-static int take_dtopt(struct dt_opts *o, const struct dtopt *d, const char *v,
-		      char *err, size_t errlen)
+static int want_choice(const struct optdef *d, const char *v, int *out,
+		       char *err, size_t errlen)
 {
-	const char *n = d->name;
+	char b[300], w[96];
+	int i = dtfs_by_name(d->names, d->count, v);
 
-	if (!strcmp(n, "attr_timeout"))
-		return want_secs(n, v, &o->attr_timeout, err, errlen);
-	if (!strcmp(n, "entry_timeout"))
-		return want_secs(n, v, &o->entry_timeout, err, errlen);
-	if (!strcmp(n, "max_threads"))
-		return want_uint(n, v, 1, DT_OPT_THREADS_MAX, "an integer",
-				 &o->max_threads, err, errlen);
-	if (!strcmp(n, "dirty_log_max"))
-		return want_uint(n, v, 1, DT_OPT_LOG_MAX_MIB, "MiB",
-				 &o->dirty_log_max, err, errlen);
-	if (!strcmp(n, "tracer"))
-		return want_choice(n, v, tracer_names, d->want, &o->tracer, err,
-				   errlen);
-	if (!strcmp(n, "on_violation"))
-		return want_choice(n, v, violation_names, d->want,
-				   &o->on_violation, err, errlen);
-	if (!strcmp(n, "release"))
-		return want_choice(n, v, release_names, d->want, &o->release,
-				   err, errlen);
-	/* dirty_log */
+	if (i >= 0) {
+		*out = i;
+		return 0;
+	}
+	msg(err, errlen, "bad value '%s' for -o %s (want %s)",
+	    shown(v, b, sizeof(b)), d->name, want(d, w, sizeof(w)));
+	return -EINVAL;
+}
+
+static int want_path(struct dt_opts *o, const char *v, char *err, size_t errlen)
+{
 	free(o->dirty_log);
 	o->dirty_log = NULL;
 	o->dirty_log_off = !strcmp(v, "off");
@@ -214,13 +385,45 @@ static int take_dtopt(struct dt_opts *o, const struct dtopt *d, const char *v,
 		return 0;
 	if (strlen(v) > DT_OPT_PATH_MAX) {
 		msg(err, errlen,
-		    "bad value for -o dirty_log (path longer "
-		    "than %d bytes)",
+		    "bad value for -o dirty_log (path longer than %d bytes)",
 		    DT_OPT_PATH_MAX);
 		return -EINVAL;
 	}
 	o->dirty_log = strdup(v);
 	return o->dirty_log ? 0 : -ENOMEM;
+}
+
+static int take_value(struct dt_opts *o, const struct optdef *d, const char *v,
+		      char *err, size_t errlen)
+{
+	void *field = (char *)o + d->off;
+
+	switch (d->kind) {
+	case O_SECS:
+		return want_secs(d, v, field, err, errlen);
+	case O_UINT:
+		return want_uint(d, v, field, err, errlen);
+	case O_CHOICE:
+		return want_choice(d, v, field, err, errlen);
+	case O_PATH:
+		return want_path(o, v, err, errlen);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* A generic option without effect: noted, once, in the order given. */
+static void note_accepted(struct dt_opts *o, const char *name)
+{
+	size_t n = strlen(o->accepted), l = strlen(name);
+
+	for (const char *p = o->accepted; (p = strstr(p, name)); p += l)
+		if ((p == o->accepted || p[-1] == ',') &&
+		    (p[l] == ',' || !p[l]))
+			return;
+	if (n + l + 2 <= sizeof(o->accepted))
+		snprintf(o->accepted + n, sizeof(o->accepted) - n, "%s%s",
+			 n ? "," : "", name);
 }
 
 /* One option of a -o group: dtfs's, or handed on. */
@@ -230,34 +433,41 @@ static int one_opt(void *ctx, const char *opt, char *err, size_t errlen)
 	struct dt_opts *o = b->o;
 	const char *eq = strchr(opt, '=');
 	size_t nlen = eq ? (size_t)(eq - opt) : strlen(opt);
-	char sb[300];
+	char sb[300], w[96];
 
-	for (size_t i = 0; i < sizeof(dtopts) / sizeof(dtopts[0]); i++) {
-		const struct dtopt *d = &dtopts[i];
+	for (size_t i = 0; i < NOPTDEFS; i++) {
+		const struct optdef *d = &optdefs[i];
 
 		if (strlen(d->name) != nlen || strncmp(opt, d->name, nlen))
 			continue;
-		if (d->kind == O_FLAG) {
+		if (d->kind == O_FLAG || d->kind >= O_MOUNT_FUSE) {
 			if (eq) {
 				msg(err, errlen,
 				    "-o %s takes no value (got '%s')", d->name,
 				    shown(eq + 1, sb, sizeof(sb)));
 				return -EINVAL;
 			}
-			o->writeback_cache = 1;
-			return 0;
+			if (d->kind == O_FLAG) {
+				*(int *)((char *)o + d->off) = 1;
+				return 0;
+			}
+			if (d->kind == O_MOUNT_NOOP) {
+				note_accepted(o, d->name);
+				return 0;
+			}
+			return push_opt(b, opt); /* libfuse's to apply */
 		}
 		if (!eq) {
 			msg(err, errlen, "-o %s needs a value (%s)", d->name,
-			    d->want);
+			    want(d, w, sizeof(w)));
 			return -EINVAL;
 		}
 		if (!eq[1]) {
 			msg(err, errlen, "empty value for -o %s (want %s)",
-			    d->name, d->want);
+			    d->name, want(d, w, sizeof(w)));
 			return -EINVAL;
 		}
-		return take_dtopt(o, d, eq + 1, err, errlen);
+		return take_value(o, d, eq + 1, err, errlen);
 	}
 	/* libfuse would take -f, -h... here as the switches: not in -o */
 	if (opt[0] == '-') {
@@ -334,8 +544,8 @@ static void defaults(struct dt_opts *o)
 	o->entry_timeout = 1.0;
 	o->max_threads = 16;
 	o->tracer = DT_TRACER_AUTO;
-	o->on_violation = DT_ON_WARN;
-	o->release = DT_REL_WRITEBACK;
+	o->on_violation = DTFS_ON_WARN;
+	o->release = DTFS_REL_WRITEBACK;
 	o->dirty_log_max = 256;
 }
 

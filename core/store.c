@@ -344,6 +344,112 @@ static int check_format(struct dt_fs *fs, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The lock file dtfs.lock: flock()ed by the process that has the store
+ * open, and holding its pid and state for the others' messages:
+ *
+ *   PID\n                       opening (or an older dtfs)
+ *   PID\nmounted MAJ:MIN MNT\n  serving the mount with that device number
+ *   PID\nclosing\n               the mount is gone, the store is being closed
+ */
+void dt_fs_set_state(struct dt_fs *fs, const char *state)
+{
+	char buf[4200];
+	int n;
+
+	if (fs->readonly || fs->lockfd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%d\n%s%s", (int)getpid(),
+		     state ? state : "", state ? "\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return;
+	/* a hint for other processes' messages: a failure costs nothing */
+	if (pwrite(fs->lockfd, buf, (size_t)n, 0) == n &&
+	    ftruncate(fs->lockfd, n) == 0)
+		(void)0;
+}
+
+/* Is a mount with device number @dev ("MAJ:MIN") in our mount table? */
+static int mount_alive(const char *dev)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[8192], d[64];
+	int alive = 0;
+
+	if (!f)
+		return 1; /* cannot tell: assume it is */
+	while (!alive && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*u %*u %63s", d) == 1 && !strcmp(d, dev))
+			alive = 1;
+	fclose(f);
+	return alive;
+}
+
+/*
+ * Take the store's lock. A store held by a daemon whose mount is gone
+ * (unmounted, the daemon still closing the store) is waited for, up to
+ * DT_LOCK_WAIT_MS: scripts unmount and remount or fsck at once. A store
+ * held by a live mount, or by a daemon still starting, is refused at once.
+ */
+#define DT_LOCK_WAIT_MS 10000
+
+static int store_lock(struct dt_fs *fs, const char *path, char *err,
+		      size_t errlen)
+{
+	char buf[4200], pid[32] = "?", dev[64] = "", mnt[4100] = "";
+	int closing = 0, said = 0;
+	ssize_t n;
+
+	for (int waited = 0;; waited += 10) {
+		if (flock(fs->lockfd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		n = pread(fs->lockfd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = 0;
+		closing = 0;
+		dev[0] = mnt[0] = 0;
+		if (sscanf(buf, "%31[0-9]", pid) != 1)
+			snprintf(pid, sizeof(pid), "?");
+		{
+			const char *st = strchr(buf, '\n');
+
+			st = st ? st + 1 : "";
+			if (!strncmp(st, "closing", 7))
+				closing = 1;
+			else if (sscanf(st, "mounted %63s %4095[^\n]", dev,
+					mnt) >= 1 &&
+				 !mount_alive(dev))
+				closing = 1;
+		}
+		if (!closing || waited >= DT_LOCK_WAIT_MS)
+			break;
+		if (!said) {
+			fprintf(stderr,
+				"dtfs: %s: waiting up to %d s for dtfs (pid "
+				"%s) to close the store (its mount is gone)\n",
+				path, DT_LOCK_WAIT_MS / 1000, pid);
+			said = 1;
+		}
+		usleep(10000);
+	}
+	if (closing)
+		snprintf(err, errlen,
+			 "%s: store is still being closed by dtfs (pid %s) "
+			 "after %d s",
+			 path, pid, DT_LOCK_WAIT_MS / 1000);
+	else if (mnt[0])
+		snprintf(err, errlen,
+			 "%s: store is in use by a running dtfs (pid %s, "
+			 "mounted on %s)",
+			 path, pid, mnt);
+	else
+		snprintf(err, errlen,
+			 "%s: store is in use by a running dtfs (pid %s)", path,
+			 pid);
+	close(fs->lockfd);
+	fs->lockfd = -1;
+	return -EBUSY;
+}
+
 int dt_store_open(struct dt_fs *fs, const char *path,
 		  const struct dt_fs_opts *o, char *err, size_t errlen)
 {
@@ -405,28 +511,11 @@ int dt_store_open(struct dt_fs *fs, const char *path,
 				 strerror(errno));
 		return ret;
 	}
-	if (flock(fs->lockfd, LOCK_EX | LOCK_NB) < 0) {
-		char pid[32] = "?";
-		ssize_t n = pread(fs->lockfd, pid, sizeof(pid) - 1, 0);
-
-		if (n > 0)
-			pid[n] = 0;
-		pid[strcspn(pid, "\n")] = 0;
-		snprintf(err, errlen,
-			 "%s: store is in use by a running dtfs (pid %s)", path,
-			 pid);
-		close(fs->lockfd);
-		fs->lockfd = -1;
-		return -EBUSY;
-	}
-	if (!o->readonly) {
-		char pid[32];
-		int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-
-		if (ftruncate(fs->lockfd, 0) == 0 &&
-		    pwrite(fs->lockfd, pid, n, 0) != n)
-			(void)0; /* the pid is only a hint for the message */
-	}
+	ret = store_lock(fs, path, err, errlen);
+	if (ret)
+		return ret;
+	if (!o->readonly)
+		dt_fs_set_state(fs, NULL);
 
 	/* The store holds other users' file data: whatever RocksDB creates
 	 * (db/, WAL, SST, MANIFEST) is the daemon's alone (0700/0600).

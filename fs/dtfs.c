@@ -22,23 +22,19 @@
 #include <unistd.h>
 #include "dtfs/core.h"
 #include "dtfs/ctl.h"
-#include "dtfs/dirtylog.h"
 #include "dtfs/gate.h"
 #include "dtfs/ioctl.h"
 #include "dtfs/opts.h"
-#include "dtfs/pagestate.h"
+#include "dtfs/track.h"
 #include "dtfs/tracer.h"
 
 struct dtfs {
 	struct dt_fs *fs;
 	struct dt_opts conf;
 	struct fuse_session *se;
-	struct dt_pages *model;
-	struct dt_tracer *tracer;
-	struct dt_log *log;
+	struct dt_track *track; /* the dirty-tracking engine, dtfs(7) */
 	struct dt_gates *gates;
 	uid_t owner;
-	unsigned int page_shift;
 };
 
 static struct dtfs *dtfs_of(fuse_req_t req)
@@ -51,9 +47,9 @@ static struct dt_fs *fs_of(fuse_req_t req)
 	return dtfs_of(req)->fs;
 }
 
-static struct dt_pages *model_of(fuse_req_t req)
+static struct dt_track *track_of(fuse_req_t req)
 {
-	return dtfs_of(req)->model;
+	return dtfs_of(req)->track;
 }
 
 static void origin_of(fuse_req_t req, struct dt_origin *o)
@@ -78,7 +74,7 @@ static void note_name(fuse_req_t req, unsigned int ev, uint64_t ino,
 	else
 		snprintf(text, sizeof(text), "%llu/%s",
 			 (unsigned long long)parent, name);
-	dt_pages_note(model_of(req), DT_SRC_DTFS, ev, ino, 0, 0, 0, text, &o);
+	dt_track_note(track_of(req), DT_SRC_DTFS, ev, ino, 0, text, &o);
 }
 
 /* Errors other than the expected ones carry context to the log. */
@@ -108,7 +104,8 @@ static void dtfs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct dtfs *d = userdata;
 
-	/* 1 MiB requests: per-request cost dominates on FUSE (DESIGN §6). */
+	/* 1 MiB requests: on FUSE the cost per request dominates, not the
+	 * copying (tests/bench/bench.sh). */
 	conn->max_write = 1 << 20;
 	conn->max_readahead = 1 << 20;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
@@ -199,16 +196,11 @@ static void dtfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			valid |= set_map[i].dt;
 	ret = dt_setattr(fs_of(req), ino, attr, valid, &st);
 	if (!ret && (valid & DT_SET_SIZE)) {
-		struct dtfs *d = dtfs_of(req);
-		uint64_t keep =
-			((uint64_t)attr->st_size + (1u << d->page_shift) - 1) >>
-			d->page_shift;
 		struct dt_origin o;
 
 		origin_of(req, &o);
-		dt_pages_note(d->model, DT_SRC_FUSE, DT_EV_TRUNCATE, ino, keep,
-			      UINT64_MAX, (uint64_t)attr->st_size, NULL, &o);
-		dt_pages_drop(d->model, ino, keep, UINT64_MAX);
+		dt_track_truncate(track_of(req), ino, (uint64_t)attr->st_size,
+				  &o);
 	}
 	if (ret)
 		reply_err(req, "setattr", ino, -ret);
@@ -239,7 +231,7 @@ static void dtfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		reply_err(req, "mknod", parent, -ret);
 		return;
 	}
-	note_name(req, DT_EV_CREATE, st.st_ino, parent, name, 0, NULL);
+	note_name(req, DTFS_EV_CREATE, st.st_ino, parent, name, 0, NULL);
 	reply_entry(req, &st);
 }
 
@@ -255,7 +247,7 @@ static void dtfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		reply_err(req, "mkdir", parent, -ret);
 		return;
 	}
-	note_name(req, DT_EV_CREATE, st.st_ino, parent, name, 0, NULL);
+	note_name(req, DTFS_EV_CREATE, st.st_ino, parent, name, 0, NULL);
 	reply_entry(req, &st);
 }
 
@@ -271,7 +263,7 @@ static void dtfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		reply_err(req, "symlink", parent, -ret);
 		return;
 	}
-	note_name(req, DT_EV_CREATE, st.st_ino, parent, name, 0, NULL);
+	note_name(req, DTFS_EV_CREATE, st.st_ino, parent, name, 0, NULL);
 	reply_entry(req, &st);
 }
 
@@ -285,7 +277,7 @@ static void dtfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 		reply_err(req, "link", ino, -ret);
 		return;
 	}
-	note_name(req, DT_EV_LINK, ino, newparent, newname, 0, NULL);
+	note_name(req, DTFS_EV_LINK, ino, newparent, newname, 0, NULL);
 	reply_entry(req, &st);
 }
 
@@ -294,7 +286,7 @@ static void dtfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int ret = dt_unlink(fs_of(req), parent, name);
 
 	if (!ret)
-		note_name(req, DT_EV_UNLINK, 0, parent, name, 0, NULL);
+		note_name(req, DTFS_EV_UNLINK, 0, parent, name, 0, NULL);
 	fuse_reply_err(req, -ret);
 }
 
@@ -303,7 +295,7 @@ static void dtfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int ret = dt_rmdir(fs_of(req), parent, name);
 
 	if (!ret)
-		note_name(req, DT_EV_UNLINK, 0, parent, name, 0, NULL);
+		note_name(req, DTFS_EV_UNLINK, 0, parent, name, 0, NULL);
 	fuse_reply_err(req, -ret);
 }
 
@@ -315,7 +307,7 @@ static void dtfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		dt_rename(fs_of(req), parent, name, newparent, newname, flags);
 
 	if (!ret)
-		note_name(req, DT_EV_RENAME, 0, parent, name, newparent,
+		note_name(req, DTFS_EV_RENAME, 0, parent, name, newparent,
 			  newname);
 	fuse_reply_err(req, -ret);
 }
@@ -356,7 +348,7 @@ static void dtfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	e.entry_timeout = dtfs_of(req)->conf.entry_timeout;
 	fi->keep_cache = 1;
 	fi->fh = (uint64_t)(unsigned int)fi->flags;
-	note_name(req, DT_EV_CREATE, st.st_ino, parent, name, 0, NULL);
+	note_name(req, DTFS_EV_CREATE, st.st_ino, parent, name, 0, NULL);
 	fuse_reply_create(req, &e, fi);
 }
 
@@ -365,14 +357,14 @@ static void note(fuse_req_t req, unsigned int ev, fuse_ino_t ino)
 	struct dt_origin o;
 
 	origin_of(req, &o);
-	dt_pages_note(model_of(req), DT_SRC_FUSE, ev, ino, 0, 0, 0, NULL, &o);
+	dt_track_note(track_of(req), DT_SRC_FUSE, ev, ino, 0, NULL, &o);
 }
 
 static void dtfs_release(fuse_req_t req, fuse_ino_t ino,
 			 struct fuse_file_info *fi)
 {
 	(void)fi;
-	note(req, DT_EV_RELEASE, ino);
+	note(req, DTFS_EV_RELEASE, ino);
 	dt_release(fs_of(req), ino);
 	fuse_reply_err(req, 0);
 }
@@ -381,7 +373,7 @@ static void dtfs_flush(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
 	(void)fi;
-	note(req, DT_EV_FLUSH, ino);
+	note(req, DTFS_EV_FLUSH, ino);
 	fuse_reply_err(req, 0);
 }
 
@@ -392,7 +384,7 @@ static void dtfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 
 	(void)datasync;
 	(void)fi;
-	note(req, DT_EV_FSYNC, ino);
+	note(req, DTFS_EV_FSYNC, ino);
 	if (ret)
 		reply_err(req, "fsync", ino, -ret);
 	else
@@ -416,9 +408,7 @@ static void dtfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	n = dt_read(fs_of(req), ino, buf, size, off);
 	if (n > 0) {
 		origin_of(req, &o);
-		dt_pages_read(d->model, ino, (uint64_t)off >> d->page_shift,
-			      ((uint64_t)off + (uint64_t)n - 1) >>
-				      d->page_shift,
+		dt_track_read(d->track, ino, (uint64_t)off, (uint64_t)n,
 			      !!(fi->fh & O_DIRECT), &o);
 	}
 	if (n < 0)
@@ -432,15 +422,15 @@ static void dtfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 /* policy abort: the filesystem's BUG(). Report, flush the log, and leave
  * without unmounting, so the mount answers ENOTCONN from now on. */
 static void __attribute__((noreturn))
-abort_daemon(struct dtfs *d, fuse_ino_t ino, uint64_t first, uint64_t last)
+abort_daemon(struct dtfs *d, fuse_ino_t ino, uint64_t off, uint64_t size)
 {
 	fprintf(stderr,
 		"dtfs: ABORT (on_violation=abort): writepage of inode %llu "
-		"pages %llu-%llu found a dirty page without buffers; see the "
+		"bytes %llu+%llu found a dirty page without buffers; see the "
 		"dirty log\n",
-		(unsigned long long)ino, (unsigned long long)first,
-		(unsigned long long)last);
-	dt_log_flush(d->log);
+		(unsigned long long)ino, (unsigned long long)off,
+		(unsigned long long)size);
+	dt_track_flush(d->track);
 	fflush(stderr);
 	_exit(4);
 }
@@ -449,37 +439,27 @@ static void dtfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		       size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct dtfs *d = dtfs_of(req);
-	uint64_t first = (uint64_t)off >> d->page_shift;
-	uint64_t last =
-		size ? ((uint64_t)off + size - 1) >> d->page_shift : first;
+	enum dt_write_kind kind = fi->writepage	      ? DT_WRITE_WRITEPAGE
+				  : fi->fh & O_DIRECT ? DT_WRITE_DIRECT
+						      : DT_WRITE_BUFFERED;
 	struct dt_origin o;
 	ssize_t n;
-	int verdict = 0;
 
 	dt_gate_pass(d->gates, ino, 1);
 	origin_of(req, &o);
-	if (fi->writepage) {
-		/* Every dirtying the kernel recorded before this writeback is
-		 * in the ring buffer now (tracer.bpf.c): drain, then decide. */
-		dt_tracer_drain(d->tracer);
-		verdict = dt_pages_writepage_begin(d->model, ino, first, last,
-						   &o);
-		if (verdict == 1)
-			abort_daemon(d, ino, first, last);
-		if (verdict < 0) {
-			dt_pages_writepage_end(d->model, ino, first, last);
-			fuse_reply_err(req, EIO);
-			return;
-		}
-	} else if (fi->fh & O_DIRECT) {
-		dt_pages_note(d->model, DT_SRC_FUSE, DT_EV_DIO_WRITE, ino,
-			      first, last, size, NULL, &o);
-	} else {
-		dt_pages_write(d->model, ino, first, last, &o);
+	switch (dt_track_write_begin(d->track, ino, (uint64_t)off, size, kind,
+				     &o)) {
+	case DT_WP_ABORT:
+		abort_daemon(d, ino, (uint64_t)off, size);
+	case DT_WP_REFUSE:
+		dt_track_write_end(d->track, ino, (uint64_t)off, size, kind);
+		fuse_reply_err(req, EIO);
+		return;
+	case DT_WP_STORE:
+		break;
 	}
 	n = dt_write(fs_of(req), ino, buf, size, off);
-	if (fi->writepage)
-		dt_pages_writepage_end(d->model, ino, first, last);
+	dt_track_write_end(d->track, ino, (uint64_t)off, size, kind);
 	if (n < 0)
 		reply_err(req, "write", ino, (int)-n);
 	else
@@ -646,22 +626,15 @@ static void dtfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 			   off_t offset, off_t length,
 			   struct fuse_file_info *fi)
 {
-	struct dtfs *d = dtfs_of(req);
 	int ret = dt_fallocate(fs_of(req), ino, mode, offset, length);
 
 	(void)fi;
 	if (!ret && (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))) {
-		uint64_t ps = 1u << d->page_shift;
-		uint64_t first = ((uint64_t)offset + ps - 1) >> d->page_shift;
-		uint64_t end =
-			((uint64_t)offset + (uint64_t)length) >> d->page_shift;
 		struct dt_origin o;
 
 		origin_of(req, &o);
-		dt_pages_note(d->model, DT_SRC_FUSE, DT_EV_PUNCH, ino, first,
-			      end ? end - 1 : 0, (uint64_t)mode, NULL, &o);
-		if (end > first) /* the kernel drops whole pages it covers */
-			dt_pages_drop(d->model, ino, first, end - 1);
+		dt_track_punch(track_of(req), ino, (uint64_t)offset,
+			       (uint64_t)length, mode, &o);
 	}
 	fuse_reply_err(req, -ret);
 }
@@ -702,60 +675,13 @@ static void dtfs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
 
 /* ---- control ioctls (include/dtfs/ioctl.h) -------------------------- */
 
-struct status_fill {
-	struct dtfs_status *st;
-};
-
-static void status_page(void *ctx, uint64_t index, unsigned int flags)
-{
-	struct dtfs_status *st = ctx;
-
-	if (st->npages < DTFS_STATUS_PAGES) {
-		st->pages[st->npages].index = index;
-		st->pages[st->npages].flags = flags;
-	}
-	st->npages++;
-}
-
 static int ioc_status(struct dtfs *d, fuse_ino_t ino, struct dtfs_status *st)
 {
-	struct dt_pages_counters c;
-	int ov, rel;
-
 	memset(st, 0, sizeof(*st));
-	st->abi_version = DTFS_ABI_VERSION;
-	st->tracer_on = d->tracer != NULL;
-	dt_pages_get_policy(d->model, &ov, &rel);
-	st->on_violation = ov;
-	st->release = rel;
-	dt_pages_counters(d->model, &c);
-	st->events = c.events;
-	st->tracked_pages = c.pages;
-	st->writes = c.writes;
-	st->writepages = c.writepages;
-	st->viol_no_notify = c.viol_no_notify;
-	st->viol_no_buffers = c.viol_no_buffers;
-	st->refused = c.refused;
-	for (int i = 0; i < DT_CLS_MAX && i < 8; i++)
-		st->dirty_by_class[i] = c.dirty_by_class[i];
-	st->tracer_events = dt_tracer_events(d->tracer);
-	st->log_bytes = d->log ? dt_log_bytes(d->log) : 0;
-	st->log_dropped = d->log ? dt_log_dropped(d->log) : 0;
-	st->ino = ino;
+	dt_track_status(d->track, ino, st);
 	dt_gate_get(d->gates, ino, &st->gate_reads, &st->gate_writes,
 		    &st->gate_held);
-	dt_pages_each(d->model, ino, status_page, st);
 	return 0;
-}
-
-static const char *policy_text(int ov, int rel, char *buf, size_t len)
-{
-	snprintf(buf, len, "on_violation=%s release=%s",
-		 ov == DT_ON_WARN  ? "warn"
-		 : ov == DT_ON_EIO ? "eio"
-				   : "abort",
-		 rel == DT_REL_WRITEBACK ? "writeback" : "evict");
-	return buf;
 }
 
 /* Each held request holds a session thread: a gate leaves two free, for
@@ -808,17 +734,13 @@ static void dtfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 		return;
 	}
 	case DT_CTL_MARK:
-		dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_MARK, ino, 0, 0, 0,
+		dt_track_note(d->track, DT_SRC_DTFS, DTFS_EV_MARK, ino, 0,
 			      ctl.u.mark, &o);
 		fuse_reply_ioctl(req, 0, NULL, 0);
 		return;
 	case DT_CTL_EVICT:
-		dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_EVICT, ino,
-			      ctl.u.evict.off >> d->page_shift,
-			      ctl.u.evict.len
-				      ? ctl.u.evict.last >> d->page_shift
-				      : UINT64_MAX,
-			      0, NULL, &o);
+		dt_track_evict(d->track, ino, ctl.u.evict.off, ctl.u.evict.len,
+			       &o);
 		/* no dtfs lock is held here: the kernel may call back into
 		 * dtfs (writeback) and spare threads serve that */
 		ret = fuse_lowlevel_notify_inval_inode(d->se, ino,
@@ -834,13 +756,13 @@ static void dtfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 		snprintf(text, sizeof(text), "reads=%u writes=%u",
 			 ctl.u.gate.reads, ctl.u.gate.writes);
 		dt_gate_set(d->gates, ino, ctl.u.gate.reads, ctl.u.gate.writes);
-		dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_GATE, ino, 0, 0, 0,
-			      text, &o);
+		dt_track_note(d->track, DT_SRC_DTFS, DTFS_EV_GATE, ino, 0, text,
+			      &o);
 		fuse_reply_ioctl(req, 0, NULL, 0);
 		return;
 	case DT_CTL_RELEASE:
-		dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_GATE_RELEASE, ino, 0,
-			      0, 0, NULL, &o);
+		dt_track_note(d->track, DT_SRC_DTFS, DTFS_EV_GATE_RELEASE, ino,
+			      0, NULL, &o);
 		dt_gate_release(d->gates, ino);
 		fuse_reply_ioctl(req, 0, NULL, 0);
 		return;
@@ -857,15 +779,9 @@ static void dtfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 	}
 	case DT_CTL_POLICY: {
 		struct dtfs_policy p;
-		int ov, rel;
 
-		dt_pages_set_policy(d->model, ctl.u.policy.on_violation,
-				    ctl.u.policy.release);
-		dt_pages_get_policy(d->model, &ov, &rel);
-		p.on_violation = ov;
-		p.release = rel;
-		dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_POLICY, ino, 0, 0, 0,
-			      policy_text(ov, rel, text, sizeof(text)), &o);
+		dt_track_policy(d->track, ctl.u.policy.on_violation,
+				ctl.u.policy.release, ino, &o, &p);
 		fuse_reply_ioctl(req, 0, &p, sizeof(p));
 		return;
 	}
@@ -918,46 +834,11 @@ static void usage(const char *prog)
 	printf("usage: %s STORE MOUNTPOINT [options]\n"
 	       "\n"
 	       "Mount the dtfs store in directory STORE (created if absent) "
-	       "on\n"
-	       "MOUNTPOINT.\n"
-	       "\n"
-	       "dtfs options:\n"
-	       "    -o writeback_cache     let the kernel cache writes "
-	       "(default:\n"
-	       "                           write-through, every write() "
-	       "reaches dtfs)\n"
-	       "    -o attr_timeout=SECS   attribute cache timeout, 0..86400 "
-	       "(default 1.0)\n"
-	       "    -o entry_timeout=SECS  name cache timeout, 0..86400 "
-	       "(default 1.0)\n"
-	       "    -o max_threads=N       request threads at most, 1..1024 "
-	       "(default 16)\n"
-	       "    -o tracer=auto|on|off  kernel tracer (default auto: on "
-	       "where it\n"
-	       "                           loads; on: fail the mount if it "
-	       "cannot;\n"
-	       "                           needs CAP_BPF and CAP_PERFMON, or "
-	       "CAP_SYS_ADMIN)\n"
-	       "    -o on_violation=warn|eio|abort\n"
-	       "                           writepage of a dirty page without "
-	       "buffers:\n"
-	       "                           log it, refuse the data, or stop "
-	       "(default warn)\n"
-	       "    -o release=writeback|evict\n"
-	       "                           buffers go at writeback (default) "
-	       "or eviction\n"
-	       "    -o dirty_log=PATH|off  dirty log (default "
-	       "STORE/dirty.log)\n"
-	       "    -o dirty_log_max=MIB   rotate the dirty log past MIB, "
-	       "1..1048576\n"
-	       "                           (default 256)\n"
-	       "A bad value, an unknown option or a missing argument is "
-	       "refused with\n"
-	       "one line and exit status 2 before anything is created or "
-	       "mounted.\n"
-	       "\n"
-	       "FUSE options:\n",
+	       "on\nMOUNTPOINT.\n\n",
 	       prog);
+	dt_opts_help(stdout); /* the option table, core/opts.c */
+	printf("\nFUSE options:\n");
+	fflush(stdout);
 	fuse_cmdline_help();
 	fuse_lowlevel_help();
 }
@@ -1102,60 +983,39 @@ static int mount_dev(const char *mnt, unsigned int *major, unsigned int *minor)
 	return found ? 0 : -ENOENT;
 }
 
-/* After the mount is up: the tracer (per -o tracer=) and the dirty log. */
+/* After the mount is up: the tracking engine's tracer (per -o tracer=),
+ * dirty log and first records. */
 static int start_tracking(struct dtfs *d, const char *store, const char *mnt)
 {
-	char why[256] = "", path[PATH_MAX + 32], text[2 * PATH_MAX + 512];
-	unsigned int ma = 0, mi = 0;
-	int ret = 0, mode = d->conf.tracer;
+	char path[PATH_MAX + 32], text[2 * PATH_MAX + 64], err[1024];
+	struct dt_track_opts to = {
+		.tracer = d->conf.tracer,
+		.on_violation = d->conf.on_violation,
+		.release = d->conf.release,
+		.log_max_bytes = (uint64_t)d->conf.dirty_log_max << 20,
+		.describe = text,
+	};
 
-	if (mode != DT_TRACER_OFF) {
-		ret = dt_tracer_precheck(why, sizeof(why));
-		if (!ret) {
-			ret = mount_dev(mnt, &ma, &mi);
-			if (ret)
-				snprintf(why, sizeof(why),
-					 "cannot find the mount in mountinfo");
-		}
-		if (!ret)
-			ret = dt_tracer_start(ma, mi, d->model, &d->tracer, why,
-					      sizeof(why));
-		if (ret && mode == DT_TRACER_ON) {
-			fprintf(stderr,
-				"dtfs: tracer=on but it cannot load: %s\n",
-				why);
+	if (mount_dev(mnt, &to.major, &to.minor)) {
+		if (to.tracer == DT_TRACER_ON) {
+			fprintf(stderr, "dtfs: tracer=on but the mount is not "
+					"in mountinfo\n");
 			return -1;
 		}
-		if (ret)
-			fprintf(stderr,
-				"dtfs: kernel tracer off (%s): write-notify is "
-				"inferred, not observed; no violations are "
-				"reported\n",
-				why);
+		to.tracer = DT_TRACER_OFF;
 	}
-	if (!d->tracer)
-		dt_pages_free(d->model), d->model = dt_pages_new(NULL, 0);
-	if (!d->model)
-		return -1;
-	if (d->conf.dirty_log_off)
-		return 0;
-	if (d->conf.dirty_log)
-		snprintf(path, sizeof(path), "%s", d->conf.dirty_log);
-	else
-		snprintf(path, sizeof(path), "%s/dirty.log", store);
-	ret = dt_log_open(path, (uint64_t)d->conf.dirty_log_max << 20,
-			  d->tracer ? DT_LOGF_TRACER : 0, &d->log);
-	if (ret) {
-		fprintf(stderr, "dtfs: dirty log %s: %s\n", path,
-			strerror(-ret));
+	if (!d->conf.dirty_log_off) {
+		if (d->conf.dirty_log)
+			snprintf(path, sizeof(path), "%s", d->conf.dirty_log);
+		else
+			snprintf(path, sizeof(path), "%s/dirty.log", store);
+		to.log_path = path;
+	}
+	snprintf(text, sizeof(text), "store=%s mount=%s", store, mnt);
+	if (dt_track_start(d->track, &to, err, sizeof(err))) {
+		fprintf(stderr, "dtfs: %s\n", err);
 		return -1;
 	}
-	dt_pages_set_log(d->model, d->log);
-	snprintf(text, sizeof(text), "store=%s mount=%s dev=%u:%u tracer=%s %s",
-		 store, mnt, ma, mi, d->tracer ? "on" : "off",
-		 d->tracer ? "" : why);
-	dt_pages_note(d->model, DT_SRC_DTFS, DT_EV_MOUNT, 0, 0, 0, 0, text,
-		      NULL);
 	return 0;
 }
 
@@ -1360,13 +1220,9 @@ int main(int argc, char *argv[])
 	}
 	ret = 1;
 	d.owner = getuid();
-	d.page_shift = (unsigned int)__builtin_ctzl(
-		(unsigned long)sysconf(_SC_PAGESIZE));
 	d.gates = dt_gates_new();
-	d.model = dt_pages_new(NULL, 1);
-	if (!d.gates || !d.model)
+	if (!d.gates || dt_track_new(&d.track))
 		goto out;
-	dt_pages_set_policy(d.model, d.conf.on_violation, d.conf.release);
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out;
 	if (fuse_session_mount(se, mnt) != 0)
@@ -1375,34 +1231,39 @@ int main(int argc, char *argv[])
 		fuse_session_unmount(se);
 		goto out_sig;
 	}
-	dt_pages_set_policy(d.model, d.conf.on_violation, d.conf.release);
 	{
-		char pol[80];
+		unsigned int ma, mi;
+		char state[PATH_MAX + 64];
 
-		dt_pages_note(d.model, DT_SRC_DTFS, DT_EV_POLICY, 0, 0, 0, 0,
-			      policy_text(d.conf.on_violation, d.conf.release,
-					  pol, sizeof(pol)),
-			      NULL);
+		if (!mount_dev(mnt, &ma, &mi)) {
+			snprintf(state, sizeof(state), "mounted %u:%u %s", ma,
+				 mi, mnt);
+			dt_fs_set_state(d.fs, state);
+		}
 	}
 	daemon_ready(store);
-	fprintf(stderr, "dtfs: mounted %s on %s (%s)\n", store, mnt,
-		d.conf.writeback_cache ? "writeback_cache" : "write-through");
+	fprintf(stderr, "dtfs: mounted %s on %s (%s)%s%s\n", store, mnt,
+		d.conf.writeback_cache ? "writeback_cache" : "write-through",
+		d.conf.accepted[0] ? "; without effect: " : "",
+		d.conf.accepted);
 	if (opts.singlethread) {
 		ret = fuse_session_loop(se);
 	} else {
 		lc = fuse_loop_cfg_create();
 		fuse_loop_cfg_set_clone_fd(lc, opts.clone_fd);
 		/* spare threads: requests a kernel callback triggers must
-		 * always find one free (DESIGN §4) */
+		 * always find one free (dtfs(7), THE GATE) */
 		fuse_loop_cfg_set_idle_threads(lc, 4);
 		fuse_loop_cfg_set_max_threads(lc, d.conf.max_threads);
 		ret = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
 	}
+	/* The mount is gone: a dtfs or dtfs-fsck started now on this store
+	 * waits for us instead of refusing it. */
+	dt_fs_set_state(d.fs, "closing");
 	fuse_session_unmount(se);
 	fprintf(stderr, "dtfs: unmounted %s\n", mnt);
-	dt_tracer_stop(d.tracer);
-	d.tracer = NULL;
+	dt_track_stop(d.track);
 out_sig:
 	fuse_remove_signal_handlers(se);
 out:
@@ -1410,9 +1271,7 @@ out:
 		fuse_session_destroy(se);
 	if (d.fs)
 		dt_fs_close(d.fs);
-	dt_tracer_stop(d.tracer);
-	dt_log_close(d.log);
-	dt_pages_free(d.model);
+	dt_track_free(d.track);
 	dt_gates_free(d.gates);
 	free(opts.mountpoint);
 	dt_opts_free(&d.conf);

@@ -14,7 +14,10 @@ static void usage(FILE *f, const char *prog)
 		"  -v, --verbose  also report pending orphans and totals\n"
 		"  -h, --help     this text\n"
 		"Exit: 0 clean, 1 damage found (also damage that stops the "
-		"open), 2 usage\nor cannot open, 3 store in use.\n",
+		"open), 2 usage\nor cannot open, 3 store in use by a live "
+		"mount "
+		"(a daemon still closing\nthe store after its unmount is "
+		"waited for, up to 10 s).\n",
 		prog);
 }
 

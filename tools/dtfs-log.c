@@ -22,8 +22,21 @@
 #include <string.h>
 #include "dtfs/dirtylog.h"
 #include "dtfs/pagestate.h"
+#include "dtfs/tracer.h"
 
 static const char *prog = "dtfs-log";
+
+/* names from the ABI's tables (include/dtfs/ioctl.h); a number no table
+ * has is shown as such */
+static const char *ev_str(unsigned int ev)
+{
+	return dtfs_event_name(ev) ?: "unknown";
+}
+
+static const char *cls_str(unsigned int cls)
+{
+	return dtfs_class_name(cls) ?: "unknown";
+}
 
 static void usage(FILE *f)
 {
@@ -125,15 +138,16 @@ static void names_update(struct names *nm, const struct dt_rec *r,
 	char a[4200], b[4200];
 
 	switch (r->event) {
-	case DT_EV_CREATE:
-	case DT_EV_LINK:
+	case DTFS_EV_CREATE:
+	case DTFS_EV_LINK:
 		if (r->ino) {
 			join(nm, text, a, sizeof(a));
-			if (r->event == DT_EV_CREATE || !name_find(nm, r->ino))
+			if (r->event == DTFS_EV_CREATE ||
+			    !name_find(nm, r->ino))
 				name_set(nm, r->ino, a);
 		}
 		break;
-	case DT_EV_RENAME: {
+	case DTFS_EV_RENAME: {
 		const char *arrow = strstr(text, " -> ");
 		char src[4200];
 
@@ -220,7 +234,7 @@ static int match(struct names *nm, const struct filt *f, const struct dt_rec *r)
 		return 0;
 	if (f->page >= 0 &&
 	    ((uint64_t)f->page < r->first || (uint64_t)f->page > r->last ||
-	     r->event >= DT_EV_CREATE))
+	     r->event >= DTFS_EV_CREATE))
 		return 0;
 	if (f->file) {
 		char *end;
@@ -236,7 +250,7 @@ static int match(struct names *nm, const struct filt *f, const struct dt_rec *r)
 
 static void fmt_range(const struct dt_rec *r, char *out, size_t len)
 {
-	if (r->event >= DT_EV_CREATE)
+	if (r->event >= DTFS_EV_CREATE)
 		snprintf(out, len, "-");
 	else if (r->last == UINT64_MAX)
 		snprintf(out, len, "%" PRIu64 "-", r->first);
@@ -258,11 +272,19 @@ static int cmd_show(const char *path, const struct filt *f, int json)
 	if (open_log(path, &rd))
 		return 2;
 	t0 = dt_log_reader_hdr(rd)->start_mono_ns;
-	if (!json)
-		printf("# dirty log %s: tracer %s\n", path,
-		       dt_log_reader_hdr(rd)->flags & DT_LOGF_TRACER
+	if (!json) {
+		const struct dt_log_hdr *h = dt_log_reader_hdr(rd);
+		char miss[400];
+
+		printf("# dirty log %s (format %u): tracer %s%s%s\n", path,
+		       h->version,
+		       h->flags & DT_LOGF_TRACER
 			       ? "on (write-notify observed)"
-			       : "off (write-notify inferred, not observed)");
+			       : "off (write-notify inferred, not observed)",
+		       h->tracer_missing ? "; " : "",
+		       dt_tracer_missing_text(h->tracer_missing, miss,
+					      sizeof(miss)));
+	}
 	while ((st = dt_log_read(rd, &r, text)) == DT_READ_OK) {
 		names_update(&nm, &r, text);
 		if (!match(&nm, f, &r))
@@ -274,15 +296,14 @@ static int cmd_show(const char *path, const struct filt *f, int json)
 			       ",\"source\":\"%s\",\"event\":\"%s\",\"ino\":"
 			       "%" PRIu64 ",\"file\":",
 			       r.seq, r.ts, dt_source_name(r.source),
-			       dt_event_name(r.event), r.ino);
+			       ev_str(r.event), r.ino);
 			dt_json_str(stdout, r.ino ? path_of(&nm, r.ino, buf,
 							    sizeof(buf))
 						  : "");
 			printf(",\"first\":%" PRIu64 ",\"last\":%" PRIu64
 			       ",\"aux\":%" PRIu64
 			       ",\"class\":\"%s\",\"pid\":%u,\"comm\":",
-			       r.first, r.last, r.aux, dt_class_name(r.cls),
-			       r.pid);
+			       r.first, r.last, r.aux, cls_str(r.cls), r.pid);
 			dt_json_str(stdout, comm);
 			printf(",\"text\":");
 			dt_json_str(stdout, text);
@@ -293,17 +314,18 @@ static int cmd_show(const char *path, const struct filt *f, int json)
 			       r.seq,
 			       r.ts >= t0 ? (double)(r.ts - t0) / 1e9
 					  : -(double)(t0 - r.ts) / 1e9,
-			       dt_source_name(r.source), dt_event_name(r.event),
+			       dt_source_name(r.source), ev_str(r.event),
 			       r.ino ? path_of(&nm, r.ino, buf, sizeof(buf))
 				     : "-",
 			       range);
 			if (r.cls)
-				printf(" class=%s", dt_class_name(r.cls));
+				printf(" class=%s", cls_str(r.cls));
 			if (r.pid)
 				printf(" task=%u/%s", r.pid, comm);
-			if (r.aux && (r.event == DT_EV_VIOL_NO_NOTIFY ||
-				      r.event == DT_EV_VIOL_NO_BUFFERS))
-				printf(" evidence=#%" PRIu64, r.aux);
+			if (r.aux && r.event == DTFS_EV_VIOL_NO_NOTIFY)
+				printf(" dirty=#%" PRIu64, r.aux);
+			if (r.aux && r.event == DTFS_EV_VIOL_NO_BUFFERS)
+				printf(" root-cause=#%" PRIu64, r.aux);
 			if (text[0])
 				printf(" %s", text);
 			printf("\n");
@@ -316,6 +338,19 @@ static int cmd_show(const char *path, const struct filt *f, int json)
 }
 
 /* ---- check ---- */
+
+/* A model that believes what the log's writer observed. */
+static struct dt_pages *replay_model(struct dt_log_reader *rd)
+{
+	struct dt_pages *m = dt_pages_new();
+
+	if (!m) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		exit(2);
+	}
+	dt_pages_observe(m, dt_pages_observed_by(dt_log_reader_hdr(rd)));
+	return m;
+}
 
 struct viol {
 	unsigned int ev;
@@ -365,14 +400,13 @@ static int cmd_check(const char *path)
 
 	if (open_log(path, &rd))
 		return 2;
-	m = dt_pages_new(NULL,
-			 !!(dt_log_reader_hdr(rd)->flags & DT_LOGF_TRACER));
+	m = replay_model(rd);
 	dt_pages_set_violation_cb(m, on_viol, &c);
 	while ((st = dt_log_read(rd, &r, text)) == DT_READ_OK) {
 		nrec++;
 		c.cur_seq = r.seq;
-		if (r.event == DT_EV_VIOL_NO_NOTIFY ||
-		    r.event == DT_EV_VIOL_NO_BUFFERS)
+		if (r.event == DTFS_EV_VIOL_NO_NOTIFY ||
+		    r.event == DTFS_EV_VIOL_NO_BUFFERS)
 			logged++;
 		if (dt_pages_replay(m, &r, text))
 			bad++;
@@ -405,7 +439,7 @@ static int cmd_check(const char *path)
 			names_update(&nm, &r, text);
 			/* the history of the page of violation vi */
 			if (r.seq <= c.v[vi].seq && r.ino == c.v[vi].ino &&
-			    r.event < DT_EV_CREATE &&
+			    r.event < DTFS_EV_CREATE &&
 			    c.v[vi].index >= r.first &&
 			    c.v[vi].index <= r.last) {
 				memmove(&hist[0], &hist[1], 15 * sizeof(*hist));
@@ -418,7 +452,7 @@ static int cmd_check(const char *path)
 
 				printf("\n%s at #%" PRIu64 ": %s page %" PRIu64
 				       ": %s\n  history of the page:\n",
-				       v->ev == DT_EV_VIOL_NO_NOTIFY
+				       v->ev == DTFS_EV_VIOL_NO_NOTIFY
 					       ? "ROOT CAUSE (dirtied without "
 						 "write-notify)"
 					       : "SYMPTOM (dirty page without "
@@ -433,11 +467,10 @@ static int cmd_check(const char *path)
 					       " %-6s %-12s%s%s %s\n",
 					       hist[i].r.seq,
 					       dt_source_name(hist[i].r.source),
-					       dt_event_name(hist[i].r.event),
+					       ev_str(hist[i].r.event),
 					       hist[i].r.cls ? " class=" : "",
 					       hist[i].r.cls
-						       ? dt_class_name(
-								 hist[i].r.cls)
+						       ? cls_str(hist[i].r.cls)
 						       : "",
 					       hist[i].text);
 				}
@@ -557,21 +590,21 @@ static void pk_append(struct pagekey *k, const char *tok)
 static int diff_event(const struct dt_rec *r, int all)
 {
 	switch (r->event) {
-	case DT_EV_WRITE:
-	case DT_EV_WRITEPAGE:
-	case DT_EV_DIO_WRITE:
-	case DT_EV_TRUNCATE:
-	case DT_EV_PUNCH:
-	case DT_EV_DIRTY:
-	case DT_EV_VIOL_NO_NOTIFY:
-	case DT_EV_VIOL_NO_BUFFERS:
-	case DT_EV_REFUSED:
+	case DTFS_EV_WRITE:
+	case DTFS_EV_WRITEPAGE:
+	case DTFS_EV_DIO_WRITE:
+	case DTFS_EV_TRUNCATE:
+	case DTFS_EV_PUNCH:
+	case DTFS_EV_DIRTY:
+	case DTFS_EV_VIOL_NO_NOTIFY:
+	case DTFS_EV_VIOL_NO_BUFFERS:
+	case DTFS_EV_REFUSED:
 		return 1;
-	case DT_EV_READ:
-	case DT_EV_CACHE_ADD:
-	case DT_EV_CACHE_DEL:
-	case DT_EV_FAULT:
-	case DT_EV_MAP_PAGES:
+	case DTFS_EV_READ:
+	case DTFS_EV_CACHE_ADD:
+	case DTFS_EV_CACHE_DEL:
+	case DTFS_EV_FAULT:
+	case DTFS_EV_MAP_PAGES:
 		return all;
 	}
 	return 0;
@@ -596,12 +629,10 @@ static int load_pages(const char *path, struct pagemap *pm, int all)
 		last = r.last;
 		if (last - r.first > 4096) /* open-ended truncate: its start */
 			last = r.first;
-		if (r.event == DT_EV_DIRTY)
-			snprintf(tok, sizeof(tok), "dirty:%s",
-				 dt_class_name(r.cls));
+		if (r.event == DTFS_EV_DIRTY)
+			snprintf(tok, sizeof(tok), "dirty:%s", cls_str(r.cls));
 		else
-			snprintf(tok, sizeof(tok), "%s",
-				 dt_event_name(r.event));
+			snprintf(tok, sizeof(tok), "%s", ev_str(r.event));
 		for (uint64_t p = r.first; p <= last; p++) {
 			struct pagekey *k;
 
@@ -710,7 +741,7 @@ static int cmd_stats(const char *path)
 	struct names nm = {0};
 	struct dt_rec r;
 	char text[DT_REC_MAX], buf[64];
-	uint64_t by_ev[128] = {0}, by_cls[DT_CLS_MAX] = {0}, n = 0;
+	uint64_t by_ev[128] = {0}, by_cls[DTFS_CLS_COUNT] = {0}, n = 0;
 	uint64_t t_first = 0, t_last = 0, bytes = DT_LOG_HDR_SIZE;
 	struct {
 		uint64_t ino, n;
@@ -730,9 +761,9 @@ static int cmd_stats(const char *path)
 			t_last = r.ts;
 		if (r.event < 128)
 			by_ev[r.event]++;
-		if (r.event == DT_EV_DIRTY && r.cls < DT_CLS_MAX)
+		if (r.event == DTFS_EV_DIRTY && r.cls < DTFS_CLS_COUNT)
 			by_cls[r.cls]++;
-		if (r.ino && r.event < DT_EV_CREATE) {
+		if (r.ino && r.event < DTFS_EV_CREATE) {
 			size_t k;
 
 			for (k = 0; k < nf && files[k].ino != r.ino; k++)
@@ -757,12 +788,11 @@ static int cmd_stats(const char *path)
 	printf("\nby event:\n");
 	for (int e = 0; e < 128; e++)
 		if (by_ev[e])
-			printf("  %-40s %10" PRIu64 "\n", dt_event_name(e),
-			       by_ev[e]);
+			printf("  %-40s %10" PRIu64 "\n", ev_str(e), by_ev[e]);
 	printf("\ndirtyings by class:\n");
-	for (int c = 1; c < DT_CLS_MAX; c++)
-		printf("  %-20s %10" PRIu64 "%s\n", dt_class_name(c), by_cls[c],
-		       dt_class_is_bypass(c) ? "  (bypass)" : "");
+	for (int c = 1; c < DTFS_CLS_COUNT; c++)
+		printf("  %-20s %10" PRIu64 "%s\n", cls_str(c), by_cls[c],
+		       dtfs_class_is_bypass(c) ? "  (bypass)" : "");
 	printf("\nby file (page events):\n");
 	for (size_t k = 0; k < nf; k++)
 		printf("  %-40s %10" PRIu64 "\n",
@@ -856,7 +886,7 @@ static void on_tl_viol(void *ctx, unsigned int ev, uint64_t ino, uint64_t index,
 		return;
 	c->t->marks[c->t->nmarks].page = index;
 	c->t->marks[c->t->nmarks].t = c->now;
-	c->t->marks[c->t->nmarks].root = ev == DT_EV_VIOL_NO_NOTIFY;
+	c->t->marks[c->t->nmarks].root = ev == DTFS_EV_VIOL_NO_NOTIFY;
 	c->t->nmarks++;
 }
 
@@ -890,8 +920,7 @@ static int cmd_timeline(const char *file, const char *path, const char *out)
 		free(t);
 		return 2;
 	}
-	m = dt_pages_new(NULL,
-			 !!(dt_log_reader_hdr(rd)->flags & DT_LOGF_TRACER));
+	m = replay_model(rd);
 	dt_pages_set_violation_cb(m, on_tl_viol, &c);
 	while ((st = dt_log_read(rd, &r, text)) == DT_READ_OK) {
 		char *end;
@@ -1087,7 +1116,8 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'e':
-			f.event = dt_event_by_name(optarg);
+			f.event = dtfs_by_name(dtfs_event_name, DTFS_EV_LIMIT,
+					       optarg);
 			if (f.event < 0) {
 				fprintf(stderr, "%s: unknown event '%s'\n",
 					prog, optarg);

@@ -21,8 +21,25 @@
 
 static const char *prog = "dtfsctl";
 
+/* "a|b|c" of a name table */
+static const char *choices(const char *(*name)(unsigned int),
+			   unsigned int count, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (unsigned int v = 0; v < count && o < len; v++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", v ? "|" : "",
+				      name(v));
+	return buf;
+}
+
 static void usage(FILE *f)
 {
+	char ov[64], rel[64];
+
+	choices(dtfs_on_violation_name, DTFS_ON_COUNT, ov, sizeof(ov));
+	choices(dtfs_release_name, DTFS_REL_COUNT, rel, sizeof(rel));
 	fprintf(f,
 		"usage: %s COMMAND ...\n"
 		"  status FILE                      tracer, policy, counters, "
@@ -39,13 +56,12 @@ static void usage(FILE *f)
 		"go on\n"
 		"  wait-gated FILE [--timeout MS]   wait until a request of "
 		"FILE is held\n"
-		"  policy [-m MNT] [on_violation=warn|eio|abort] "
-		"[release=writeback|evict]\n"
+		"  policy [-m MNT] [on_violation=%s] [release=%s]\n"
 		"                                   show or change the policy\n"
 		"MNT defaults to the current directory. Root or the mount's "
 		"owner only.\n"
 		"exit: 0 ok, 1 the operation failed, 2 usage\n",
-		prog);
+		prog, ov, rel);
 }
 
 static int open_target(const char *path)
@@ -94,12 +110,13 @@ static const char *flags_str(uint32_t f, char *buf)
 	return buf;
 }
 
+static const char *name_or(const char *name, const char *dflt)
+{
+	return name ? name : dflt;
+}
+
 static int cmd_status(const char *path)
 {
-	static const char *const cls[] = {"-",		 "write-notify",
-					  "write-begin", "dio-bio-completion",
-					  "dio-submit",	 "fuse-dio-release",
-					  "gup-unpin",	 "other"};
 	struct dtfs_status *st = calloc(1, sizeof(*st));
 	char buf[64];
 	int fd = open_target(path), ret;
@@ -114,25 +131,53 @@ static int cmd_status(const char *path)
 		free(st);
 		return ret;
 	}
+	if (st->abi_version != DTFS_ABI_VERSION) {
+		fprintf(stderr,
+			"%s: %s: dtfs ioctl ABI %u, this tool speaks %u\n",
+			prog, path, st->abi_version,
+			(unsigned int)DTFS_ABI_VERSION);
+		free(st);
+		return 1;
+	}
 	printf("tracer: %s\n",
 	       st->tracer_on ? "on" : "off (write-notify inferred)");
+	if (st->tracer_on && st->tracer_missing)
+		printf("tracepoints missing: 0x%x (see the mount record of the "
+		       "dirty log)\n",
+		       st->tracer_missing);
 	printf("policy: on_violation=%s release=%s\n",
-	       st->on_violation == 0   ? "warn"
-	       : st->on_violation == 1 ? "eio"
-				       : "abort",
-	       st->release == 0 ? "writeback" : "evict");
-	printf("events: %" PRIu64 " (kernel %" PRIu64
+	       name_or(dtfs_on_violation_name((unsigned int)st->on_violation),
+		       "?"),
+	       name_or(dtfs_release_name((unsigned int)st->release), "?"));
+	printf("events: %" PRIu64 " (kernel records %" PRIu64 ", lost %" PRIu64
 	       "), pages tracked %" PRIu64 ", writes %" PRIu64
 	       ", writepages %" PRIu64 "\n",
-	       st->events, st->tracer_events, st->tracked_pages, st->writes,
-	       st->writepages);
+	       st->events, st->tracer_events, st->tracer_lost,
+	       st->tracked_pages, st->writes, st->writepages);
 	printf("violations: dirtied-without-write-notify %" PRIu64
 	       ", dirty-page-without-buffers %" PRIu64 ", refused %" PRIu64
 	       "\n",
 	       st->viol_no_notify, st->viol_no_buffers, st->refused);
+	if (st->tracer_on)
+		printf("tracer cost: %.1f ms CPU draining, %" PRIu64
+		       " wakeups, %" PRIu64 " events to the model\n",
+		       (double)st->tracer_cpu_ns / 1e6, st->tracer_wakeups,
+		       st->tracer_model_events);
+	if (st->tracer_on && st->tracer_bpf_runs)
+		printf("tracer in the kernel: %" PRIu64 " dirtyings, %.0f ns "
+		       "each\n",
+		       st->tracer_bpf_runs,
+		       (double)st->tracer_bpf_ns / (double)st->tracer_bpf_runs);
+	printf("order: %" PRIu64 " writepages checked, %" PRIu64
+	       " waited for the tracer (%.3f ms in all, %.3f ms at most), "
+	       "%" PRIu64 " gave up\n",
+	       st->order_checks, st->order_waits,
+	       (double)st->order_wait_ns / 1e6,
+	       (double)st->order_wait_max_ns / 1e6, st->order_timeouts);
 	printf("dirtyings by class:");
-	for (int i = 1; i < 8; i++)
-		printf(" %s=%" PRIu64, cls[i], st->dirty_by_class[i]);
+	for (unsigned int i = 1; i < DTFS_CLS_COUNT; i++)
+		printf(" %s=%" PRIu64, dtfs_class_name(i),
+		       st->dirty_by_class[i]);
 	printf("\ndirty log: %" PRIu64 " bytes, %" PRIu64 " records dropped\n",
 	       st->log_bytes, st->log_dropped);
 	printf("file %s (ino %" PRIu64
@@ -146,6 +191,31 @@ static int cmd_status(const char *path)
 		printf("  ... %u more\n", st->npages - DTFS_STATUS_PAGES);
 	free(st);
 	return 0;
+}
+
+/* "on_violation=NAME" or "release=NAME" into @p; -1 if neither. */
+static int parse_policy(const char *arg, struct dtfs_policy *p)
+{
+	const char *eq = strchr(arg, '=');
+	int v;
+
+	if (!eq)
+		return -1;
+	if (!strncmp(arg, "on_violation=", 13)) {
+		v = dtfs_by_name(dtfs_on_violation_name, DTFS_ON_COUNT, eq + 1);
+		if (v < 0)
+			return -1;
+		p->on_violation = v;
+		return 0;
+	}
+	if (!strncmp(arg, "release=", 8)) {
+		v = dtfs_by_name(dtfs_release_name, DTFS_REL_COUNT, eq + 1);
+		if (v < 0)
+			return -1;
+		p->release = v;
+		return 0;
+	}
+	return -1;
 }
 
 /* -m MNT as first arguments */
@@ -274,17 +344,7 @@ int main(int argc, char **argv)
 		const char *mnt = take_mount(&argc, &argv);
 
 		for (int i = 0; i < argc; i++) {
-			if (!strcmp(argv[i], "on_violation=warn"))
-				p.on_violation = 0;
-			else if (!strcmp(argv[i], "on_violation=eio"))
-				p.on_violation = 1;
-			else if (!strcmp(argv[i], "on_violation=abort"))
-				p.on_violation = 2;
-			else if (!strcmp(argv[i], "release=writeback"))
-				p.release = 0;
-			else if (!strcmp(argv[i], "release=evict"))
-				p.release = 1;
-			else {
+			if (parse_policy(argv[i], &p)) {
 				fprintf(stderr, "%s: bad policy '%s'\n", prog,
 					argv[i]);
 				return 2;
@@ -297,10 +357,12 @@ int main(int argc, char **argv)
 		close(fd);
 		if (!ret)
 			printf("on_violation=%s release=%s\n",
-			       p.on_violation == 0   ? "warn"
-			       : p.on_violation == 1 ? "eio"
-						     : "abort",
-			       p.release == 0 ? "writeback" : "evict");
+			       name_or(dtfs_on_violation_name(
+					       (unsigned int)p.on_violation),
+				       "?"),
+			       name_or(dtfs_release_name(
+					       (unsigned int)p.release),
+				       "?"));
 		return ret;
 	}
 	fprintf(stderr, "%s: bad command line (see --help)\n", prog);

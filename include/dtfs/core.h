@@ -44,6 +44,11 @@ struct dt_fs_opts {
 int dt_fs_open(const char *path, const struct dt_fs_opts *o, struct dt_fs **out,
 	       char *err, size_t errlen);
 void dt_fs_close(struct dt_fs *fs);
+/* What the daemon is doing with the store, for other processes that find
+ * it locked: NULL (opening), "mounted MAJ:MIN MOUNTPOINT" or "closing". A
+ * store whose mount is gone is waited for by dt_fs_open (up to 10 s); one
+ * with a live mount is refused at once with -EBUSY. */
+void dt_fs_set_state(struct dt_fs *fs, const char *state);
 
 /* Free space dtfs keeps on the filesystem of @fd (the store's, or the
  * dirty log's): writes that add data stop there with ENOSPC. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The gate (DESIGN §4): hold the next N READs or WRITEs of a file inside
- * the daemon until released, so that a test can make writeback race with a
- * pinned page deterministically. Held requests sleep in their session
+ * The gate (dtfs(7), THE GATE): hold the next N READs or WRITEs of a file
+ * inside the daemon until released, so that a test can make writeback race
+ * with a pinned page deterministically. Held requests sleep in their session
  * thread; the daemon keeps spare threads for everything else.
  */
 #ifndef DTFS_GATE_H

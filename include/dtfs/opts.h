@@ -4,15 +4,21 @@
  *
  *   dtfs STORE MOUNTPOINT [-f] [-d] [-s] [-o opt[,opt...]]... [-oopt...]
  *
- * dt_opts_parse() takes dtfs's own -o options (writeback_cache,
+ * One table in core/opts.c lists dtfs's -o options (writeback_cache,
  * attr_timeout=, entry_timeout=, max_threads=, tracer=, on_violation=,
- * release=, dirty_log=, dirty_log_max=) out of the command line and
- * validates them strictly into struct dt_opts; everything else (-f, -d, -s,
- * allow_other, fsname=, ...) is handed on, in order, in fuse_argv for
+ * release=, dirty_log=, dirty_log_max=) and the generic mount options that
+ * mount(8) and mount.fuse3 hand down (ro, rw, dev, suid, exec, sync,
+ * atime, relatime, lazytime... and their negations): it drives parsing,
+ * validation and --help (dt_opts_help). dt_opts_parse() takes dtfs's own
+ * options out of the command line and validates them strictly into struct
+ * dt_opts; the generic ones libfuse knows and everything else (-f, -d, -s,
+ * allow_other, fsname=, ...) are handed on, in order, in fuse_argv for
  * libfuse (fuse_parse_cmdline, fuse_session_new), which refuses what it
- * does not know. Inside -o, options are separated by commas; a backslash
- * quotes the next character (\, is a comma in a value, \\ a backslash) and
- * \ooo is an octal byte, as in libfuse. A repeated option: the last wins.
+ * does not know; the generic ones it does not know are accepted and noted
+ * in dt_opts.accepted. Inside -o, options are separated by commas; a
+ * backslash quotes the next character (\, is a comma in a value, \\ a
+ * backslash) and \ooo is an octal byte, as in libfuse. A repeated option:
+ * the last wins.
  *
  * Errors: -EINVAL and one line in @err naming the problem, e.g.
  * "bad value 'abc' for -o max_threads (want an integer 1..1024)".
@@ -22,8 +28,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-enum dt_tracer_mode { DT_TRACER_AUTO = 0, DT_TRACER_ON = 1, DT_TRACER_OFF = 2 };
+#include <stdio.h>
+#include "dtfs/track.h"
 
 #define DT_OPT_TIMEOUT_MAX 86400 /* seconds */
 #define DT_OPT_THREADS_MAX 1024
@@ -50,6 +56,9 @@ struct dt_opts {
 	unsigned int dirty_log_max; /* MiB, default 256 */
 	int allow_other; /* allow_other or allow_root was asked for */
 	int fsname; /* fsname= was given */
+	/* generic mount options taken without effect, comma-separated, in
+	 * the order given ("" if none) */
+	char accepted[128];
 	/* for libfuse: argv[0], the options not dtfs's, NULL-terminated */
 	int fuse_argc;
 	char **fuse_argv;
@@ -60,6 +69,13 @@ struct dt_opts {
 int dt_opts_parse(int argc, char *const argv[], struct dt_opts *o, char *err,
 		  size_t errlen);
 void dt_opts_free(struct dt_opts *o);
+
+/* The option table as help text (the "dtfs options" and "mount options"
+ * sections of --help), on @f. */
+void dt_opts_help(FILE *f);
+/* The name of dtfs's own option @i (0, 1, ...), NULL past the last: for
+ * tests that must know which options are dtfs's. */
+const char *dt_opts_own_name(size_t i);
 
 /* One -o option group split and unescaped as libfuse does: calls @fn for
  * each non-empty option. -EINVAL (one line in @err) on a trailing

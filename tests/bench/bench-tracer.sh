@@ -1,16 +1,30 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): the cost of dirty tracking. In one run, dtfs with
-# the tracer and the dirty log on (the default) against dtfs with both off,
-# on fio mmap sequential write and psync 4 KiB random write; medians of
-# RUNS runs, the ratio, and the dirty log's bytes per event.
+# the tracer and the dirty log on against dtfs with both off, on sequential
+# writes through a shared mapping (fio mmap) and through write() (fio
+# psync), 1 MiB and 4 KiB; medians of RUNS interleaved runs and the ratio
+# on/off, with the tracer's events, the daemon's CPU per event and the
+# dirty log's bytes per record.
 #
-#   tests/bench/bench-tracer.sh BUILDDIR     env: RUNS=5 RUNTIME=5 SIZE=256M
+# STEPS=1 adds the cost of each step of the tracer's pipeline on the row
+# that makes the most events (mmap 4 KiB): every configuration of
+# DTFS_TRACER_TUNE from "as before" (user-space classification of 32-frame
+# stacks, no coalescing, a wakeup per record) to the default, one step at
+# a time.
+#
+#   tests/bench/bench-tracer.sh BUILDDIR
+#   env: RUNS=5 RUNTIME=5 SIZE=256M ROWS="mmap-1m mmap-4k write-1m write-4k"
+#        STEPS=0
 set -euo pipefail
 B=$(cd "${1:-build}" && pwd)
 RUNS=${RUNS:-5}
 RUNTIME=${RUNTIME:-5}
 SIZE=${SIZE:-256M}
+ROWS=${ROWS:-mmap-1m mmap-4k write-1m write-4k}
+STEPS=${STEPS:-0}
 [ "$(id -u)" = 0 ] || { echo "bench-tracer: needs root (BPF)" >&2; exit 1; }
+command -v fio >/dev/null || { echo "bench-tracer: needs fio" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "bench-tracer: needs python3" >&2; exit 1; }
 W=$(mktemp -d /var/tmp/dtfs-bench-tracer.XXXXXX)
 cleanup() {
 	mountpoint -q "$W/mnt" 2>/dev/null && fusermount3 -uz "$W/mnt"
@@ -19,50 +33,111 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$W/mnt"
+TCK=$(getconf CLK_TCK)
 
-run_mode() { # mode row -> one figure
-	local mode=$1 row=$2 opts args field pid
+# The BPF program's own run time (kernel.bpf_stats_enabled), restored after.
+BPFSTATS=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null || echo 0)
+echo 1 >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null || true
+trap 'echo "$BPFSTATS" >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null; cleanup' EXIT
+
+# run MODE ROW [TUNE] -> "figure events cpu_ms log_bytes records bpf_ns
+#   drain_ns/record model_events/record wakeups/1k-records" on stdout
+run() {
+	local mode=$1 row=$2 tune=${3:-} opts args pid stat ev cpu
 	case $mode in
 	on) opts="tracer=on" ;;
 	off) opts="tracer=off,dirty_log=off" ;;
 	esac
 	case $row in
-	mmapw) args="--ioengine=mmap --rw=write --bs=1M" field=48 ;;
-	randw) args="--ioengine=psync --rw=randwrite --bs=4k" field=49 ;;
+	mmap-1m) args="--ioengine=mmap --rw=write --bs=1M" ;;
+	mmap-4k) args="--ioengine=mmap --rw=write --bs=4k" ;;
+	write-1m) args="--ioengine=psync --rw=write --bs=1M" ;;
+	write-4k) args="--ioengine=psync --rw=write --bs=4k" ;;
 	esac
 	rm -rf "$W/store"
-	"$B/dtfs" "$W/store" "$W/mnt" -o "$opts"
+	DTFS_TRACER_TUNE=$tune "$B/dtfs" "$W/store" "$W/mnt" -o "$opts"
+	pid=$(pgrep -f "^$B/dtfs $W/store " | head -1)
 	# shellcheck disable=SC2086
-	v=$(fio --name=t --directory="$W/mnt" --filename=f --size="$SIZE" \
-		--runtime="$RUNTIME" --time_based --output-format=terse $args 2>/dev/null |
-		awk -F';' -v f=$field -v r=$row '{v=$f; if (r=="mmapw") v=v/1024; printf "%.0f", v}')
-	pid=$(pgrep -f "^$B/dtfs $W/store " | head -1 || true)
+	fio --name=t --directory="$W/mnt" --filename=f --size="$SIZE" \
+		--runtime="$RUNTIME" --time_based --output-format=json $args \
+		>"$W/fio.json" 2>/dev/null
+	"$B/dtfsctl" status "$W/mnt" >"$W/status"
+	ev=$(sed -n 's/^events: [0-9]* (kernel records \([0-9]*\).*/\1/p' "$W/status")
+	local cost bns
+	cost=$(sed -n 's/^tracer cost: \([0-9.]*\) ms CPU draining, \([0-9]*\) wakeups, \([0-9]*\) events.*/\1 \2 \3/p' "$W/status")
+	bns=$(sed -n 's/^tracer in the kernel: [0-9]* dirtyings, \([0-9]*\) ns each/\1/p' "$W/status")
+	stat=$(cut -d' ' -f14,15 "/proc/$pid/stat")
+	cpu=$(echo "$stat" | awk -v t="$TCK" '{printf "%.0f", ($1 + $2) * 1000 / t}')
 	fusermount3 -u "$W/mnt"
-	while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	local lb=0 nrec=0
 	if [ "$mode" = on ]; then
-		"$B/dtfs-log" stats "$W/store/dirty.log" | head -1 |
-			sed -n 's/.*, \([0-9.]*\) bytes\/record.*/\1/p' > "$W/bpe"
-		"$B/dtfs-log" stats "$W/store/dirty.log" | head -1 |
-			sed -n 's/^[^:]*: \([0-9]*\) records.*/\1/p' > "$W/nrec"
+		lb=$(stat -c %s "$W/store/dirty.log")
+		nrec=$("$B/dtfs-log" stats "$W/store/dirty.log" | head -1 |
+			sed -n 's/^[^:]*: \([0-9]*\) records.*/\1/p')
 	fi
-	echo "$v"
+	python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))["jobs"][0]["write"]
+print("%.0f" % (j["bw"] / 1024.0 if sys.argv[2].endswith("1m") else j["iops"]))
+' "$W/fio.json" "$row" | tr '\n' ' '
+	echo "${ev:-0} $cpu $lb ${nrec:-0} ${bns:-0}" "$(echo "${cost:-0 0 0}" |
+		awk -v ev="${ev:-0}" '{ if (ev) printf "%.0f %.3f %.1f", $1 * 1e6 / ev, $3 / ev, $2 * 1000 / ev; else print "0 0 0" }')"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+col() { awk -v c="$1" '{print $c}' "$2" | median; }
 
-echo "dtfs tracer benchmark: $(uname -r), $(nproc) CPUs; runs=$RUNS runtime=${RUNTIME}s size=$SIZE"
-printf '%-8s %-6s %10s %10s %8s %s\n' row unit on off on/off "log bytes/event (events)"
-for row in mmapw randw; do
-	on="" off=""
+echo "dtfs tracer benchmark: $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "runs=$RUNS runtime=${RUNTIME}s size=$SIZE (medians; on = tracer + dirty log, off = neither)"
+printf '%-9s %-5s %9s %9s %7s %10s %9s %9s\n' row unit on off on/off events/s "us/event" "B/record"
+for row in $ROWS; do
+	: >"$W/on" && : >"$W/off"
 	for _ in $(seq "$RUNS"); do # interleaved, so drift hits both alike
-		on="$on $(run_mode on $row)"
-		off="$off $(run_mode off $row)"
+		run on "$row" >>"$W/on"
+		run off "$row" >>"$W/off"
 	done
-	mon=$(echo "$on" | tr ' ' '\n' | grep . | median)
-	moff=$(echo "$off" | tr ' ' '\n' | grep . | median)
-	echo "  $row on:$on off:$off" >&2
-	printf '%-8s %-6s %10s %10s %8s %s (%s)\n' "$row" "$([ $row = mmapw ] && echo MB/s || echo IOPS)" \
-		"$mon" "$moff" "$(awk -v a="$mon" -v b="$moff" 'BEGIN{printf "%.2f", b ? a/b : 0}')" \
-		"$(cat "$W/bpe")" "$(cat "$W/nrec")"
+	mon=$(col 1 "$W/on") moff=$(col 1 "$W/off")
+	ev=$(col 2 "$W/on") con=$(col 3 "$W/on") coff=$(col 3 "$W/off")
+	lb=$(col 4 "$W/on") nrec=$(col 5 "$W/on")
+	sed "s/^/  $row on: /" "$W/on" >&2
+	sed "s/^/  $row off: /" "$W/off" >&2
+	awk -v r="$row" -v a="$mon" -v b="$moff" -v ev="$ev" -v con="$con" \
+		-v coff="$coff" -v t="$RUNTIME" -v lb="$lb" -v n="$nrec" 'BEGIN {
+		unit = r ~ /1m$/ ? "MB/s" : "IOPS"
+		# daemon CPU the tracking added, per kernel event (on and off
+		# moved different amounts of data: scale off to on)
+		extra = con - (b ? coff * a / b : coff)
+		printf "%-9s %-5s %9.0f %9.0f %7.2f %10.0f %9.2f %9.1f\n", r, unit,
+			a, b, b ? a / b : 0, ev / t, ev ? extra * 1000 / ev : 0,
+			n ? lb / n : 0 }'
 done
 echo "target: on/off >= 0.90"
+[ "$STEPS" = 1 ] || exit 0
+
+# The steps, on mmap 4 KiB: each line adds one step to the one above. The
+# costs are measured directly: the BPF program's ns per dirtying
+# (bpf_stats), dtfs's CPU ns per ring record spent draining into the model
+# and the log, model events per record (coalescing), reader wakeups per
+# 1000 records; and the throughput ratio against off in the same run.
+echo
+echo "steps of the tracer pipeline (mmap-4k; medians of $RUNS; off measured alongside):"
+printf '%-44s %7s %7s %8s %8s %8s\n' configuration on/off "bpf ns" "drain ns" "ev/rec" "wake/1k"
+for tune in "classify=user,depth=32,coalesce=0,wake=0" \
+	"classify=kernel,depth=32,coalesce=0,wake=0" \
+	"classify=kernel,depth=10,coalesce=0,wake=0" \
+	"classify=kernel,depth=10,coalesce=1,wake=0" \
+	"classify=kernel,depth=10,coalesce=1,wake=262144"; do
+	: >"$W/on" && : >"$W/off"
+	for _ in $(seq "$RUNS"); do
+		run on mmap-4k "$tune" >>"$W/on"
+		run off mmap-4k >>"$W/off"
+	done
+	mon=$(col 1 "$W/on") moff=$(col 1 "$W/off")
+	sed "s/^/  $tune on: /" "$W/on" >&2
+	awk -v c="$tune" -v a="$mon" -v b="$moff" -v bns="$(col 6 "$W/on")" \
+		-v dns="$(col 7 "$W/on")" -v epr="$(col 8 "$W/on")" \
+		-v wk="$(col 9 "$W/on")" 'BEGIN {
+		printf "%-44s %7.2f %7.0f %8.0f %8.3f %8.1f\n", c, b ? a / b : 0,
+			bns, dns, epr, wk }'
+done

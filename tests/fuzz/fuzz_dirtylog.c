@@ -90,12 +90,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		close(fd);
 		return 0;
 	}
-	m = dt_pages_new(NULL,
-			 !!(dt_log_reader_hdr(rd)->flags & DT_LOGF_TRACER));
+	m = dt_pages_new();
+	if (!m)
+		abort();
+	dt_pages_observe(m, dt_pages_observed_by(dt_log_reader_hdr(rd)));
 	while (dt_log_read(rd, &r, text) == DT_READ_OK) {
 		/* what show prints and check replays */
-		(void)dt_event_name(r.event);
-		(void)dt_class_name(r.cls);
+		(void)dtfs_event_name(r.event);
+		(void)dtfs_class_name(r.cls);
 		(void)dt_source_name(r.source);
 		dt_pages_replay(m, &r, text);
 	}

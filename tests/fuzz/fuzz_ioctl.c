@@ -111,9 +111,9 @@ static void check(unsigned int cmd, const uint8_t *in, size_t in_size,
 		break;
 	case DT_CTL_POLICY:
 		if (cmd != DTFS_IOC_POLICY || c->u.policy.on_violation < -1 ||
-		    c->u.policy.on_violation > DT_ON_ABORT ||
+		    c->u.policy.on_violation > DTFS_ON_ABORT ||
 		    c->u.policy.release < -1 ||
-		    c->u.policy.release > DT_REL_EVICT)
+		    c->u.policy.release > DTFS_REL_EVICT)
 			abort();
 		break;
 	default:

@@ -23,12 +23,6 @@
 
 #define MAX_ARGS 32
 
-static const char *const dtfs_names[] = {
-	"writeback_cache", "attr_timeout", "entry_timeout",
-	"max_threads",	   "tracer",	   "on_violation",
-	"release",	   "dirty_log",	   "dirty_log_max",
-};
-
 static int not_dtfs(void *ctx, const char *opt, char *err, size_t errlen)
 {
 	size_t n = strcspn(opt, "=");
@@ -38,9 +32,9 @@ static int not_dtfs(void *ctx, const char *opt, char *err, size_t errlen)
 	(void)errlen;
 	if (!*opt)
 		abort(); /* split never hands out empty options */
-	for (size_t i = 0; i < sizeof(dtfs_names) / sizeof(dtfs_names[0]); i++)
-		if (strlen(dtfs_names[i]) == n &&
-		    !strncmp(opt, dtfs_names[i], n))
+	for (size_t i = 0; dt_opts_own_name(i); i++)
+		if (strlen(dt_opts_own_name(i)) == n &&
+		    !strncmp(opt, dt_opts_own_name(i), n))
 			abort(); /* a dtfs option leaked to libfuse */
 	return 0;
 }
@@ -62,8 +56,8 @@ static void check_ok(const struct dt_opts *o, const char *argv0)
 	    o->dirty_log_max < 1 || o->dirty_log_max > DT_OPT_LOG_MAX_MIB)
 		abort();
 	if (o->tracer < DT_TRACER_AUTO || o->tracer > DT_TRACER_OFF ||
-	    o->on_violation < DT_ON_WARN || o->on_violation > DT_ON_ABORT ||
-	    o->release < DT_REL_WRITEBACK || o->release > DT_REL_EVICT)
+	    o->on_violation < DTFS_ON_WARN || o->on_violation > DTFS_ON_ABORT ||
+	    o->release < DTFS_REL_WRITEBACK || o->release > DTFS_REL_EVICT)
 		abort();
 	if (o->dirty_log && (o->dirty_log_off || !*o->dirty_log ||
 			     strlen(o->dirty_log) > DT_OPT_PATH_MAX))
@@ -119,8 +113,8 @@ static void check_fixed_point(const struct dt_opts *o)
 	if (p.writeback_cache || p.attr_timeout != 1.0 ||
 	    p.entry_timeout != 1.0 || p.max_threads != 16 ||
 	    p.tracer != DT_TRACER_AUTO || p.dirty_log || p.dirty_log_off ||
-	    p.dirty_log_max != 256 || p.on_violation != DT_ON_WARN ||
-	    p.release != DT_REL_WRITEBACK)
+	    p.dirty_log_max != 256 || p.on_violation != DTFS_ON_WARN ||
+	    p.release != DTFS_REL_WRITEBACK)
 		abort();
 	if (p.allow_other != o->allow_other || p.fsname != o->fsname ||
 	    p.foreground != o->foreground || p.debug != o->debug ||

@@ -1,7 +1,9 @@
 # No false positives: fio verify jobs (psync, mmap, libaio O_DIRECT) and a
 # random workload of mmap stores, write(), truncate and punch report zero
 # violations; the same workload twice gives dtfs-log diff exit 0; the
-# O_DIRECT-from-another-filesystem race makes check fail with a bypass class.
+# O_DIRECT-from-another-filesystem race makes check fail with a bypass class,
+# every symptom after the root cause it names.
+need python3
 mount_dtfs -o tracer=on
 "$B/dt-mnt-helper" workload "$MNT" 7 || fail "workload"
 for job in "--ioengine=psync" "--ioengine=mmap" "--ioengine=libaio --direct=1 --iodepth=8"; do
@@ -36,10 +38,22 @@ mount_dtfs -o tracer=on
 "$B/dt-mnt-helper" dio-race "$T/ext.file" "$MNT/dst" 3 || fail "dio-race"
 umount_dtfs
 "$B/dtfs-log" check "$STORE/dirty.log" > "$T/check" && fail "check passed the O_DIRECT race"
-# check details only the first violations, and the very first one can be a
-# symptom whose dirtying record the tracer delivered late (the tracepoint
-# fires after the folio is marked dirty, so a racing writepage can get
-# there first); the root-cause records with their class are in the log
-"$B/dtfs-log" show --event VIOLATION-dirtied-without-write-notify "$STORE/dirty.log" > "$T/roots"
-grep -qE "class=(dio-bio-completion|dio-submit)" "$T/roots" ||
-	fail "no dio bypass class: $(head -5 "$T/check"; head -3 "$T/roots")"
+# every symptom names its root cause, logged before it with a dio bypass
+# class (dtfs(7), ORDER)
+"$B/dtfs-log" json "$STORE/dirty.log" > "$T/json"
+python3 - "$T/json" <<'PY' || fail "order of root causes and symptoms"
+import json, sys
+roots, nsym = {}, 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["event"] == "VIOLATION-dirtied-without-write-notify":
+        roots[r["seq"]] = r["class"]
+    elif r["event"] == "VIOLATION-dirty-page-without-buffers":
+        nsym += 1
+        if r["aux"] not in roots:
+            sys.exit("symptom #%d names #%d, not an earlier root cause" % (r["seq"], r["aux"]))
+        if roots[r["aux"]] not in ("dio-bio-completion", "dio-submit"):
+            sys.exit("root cause #%d has class %s" % (r["aux"], roots[r["aux"]]))
+print(len(roots), "root causes,", nsym, "symptoms")
+sys.exit(0 if roots and nsym else "no violation")
+PY

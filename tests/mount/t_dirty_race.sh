@@ -14,6 +14,10 @@ symp=$(grep -nE "VIOLATION-dirty-page-without-buffers +/dst" "$T/show" | head -1
 [ -n "$root" ] || fail "no root-cause violation: $(tail -20 "$T/show")"
 [ -n "$symp" ] || fail "no symptom violation"
 [ "$root" -lt "$symp" ] || fail "symptom before root cause"
+# the symptom names the root cause's sequence number
+rseq=$(grep -E "VIOLATION-dirtied-without-write-notify +/dst" "$T/show" | head -1 | awk '{print $1}')
+grep -E "VIOLATION-dirty-page-without-buffers +/dst" "$T/show" | head -1 | grep -q "root-cause=#$rseq " ||
+	fail "symptom does not name root cause #$rseq: $(grep VIOLATION "$T/show")"
 grep -E "VIOLATION-dirtied-without-write-notify +/dst" "$T/show" | grep -q "class=fuse-dio-release" ||
 	fail "root cause not classed fuse-dio-release: $(grep VIOLATION "$T/show")"
 "$B/dtfs-log" check "$L" > "$T/check" && fail "check passed a log with violations"

@@ -8,7 +8,7 @@
 # regular file, no or a fake /dev/fuse (private mount namespace), tracer=on
 # without CAP_BPF/CAP_PERFMON/CAP_SYS_ADMIN. Then good ones: every dtfs
 # option at once (an escaped comma in a path), a relative dirty log path,
-# --help and --version.
+# --help and --version; the generic mount options mount(8) hands down.
 
 # an existing store, to check that refusals leave it alone
 mount_dtfs -o tracer=off
@@ -182,9 +182,32 @@ rm -f "$STORE/dirty.log"
 mount_dtfs -o dirty_log=off,tracer=off
 umount_dtfs
 [ ! -e "$STORE/dirty.log" ] || fail "dirty_log=off wrote a log"
+# generic mount options, as mount(8) and mount.fuse3 hand them down:
+# without dev and suid the mount is nodev,nosuid (libfuse's default) and a
+# device node on it cannot be opened; with them it is neither, and the node
+# works; noatime reaches the mount; relatime, nodiratime and lazytime are
+# taken without effect and the daemon says so
+mount_dtfs -o tracer=off
+mnt_opts() { awk -v m="$MNT" '$2 == m {print $4}' /proc/mounts; }
+mnt_opts | grep -qE '(^|,)nosuid(,|$)' || fail "default mount not nosuid: $(mnt_opts)"
+mnt_opts | grep -qE '(^|,)nodev(,|$)' || fail "default mount not nodev: $(mnt_opts)"
+mknod "$MNT/null" c 1 3 || fail "mknod on dtfs"
+echo x 2>/dev/null >"$MNT/null" && fail "a device node opened on a nodev mount"
+umount_dtfs
+mount_dtfs -o tracer=off,dev,suid,relatime,noatime,nodiratime,lazytime,rw,exec
+mnt_opts | grep -qE '(^|,)(nosuid|nodev)(,|$)' && fail "-o dev,suid did not reach the mount: $(mnt_opts)"
+mnt_opts | grep -qE '(^|,)noatime(,|$)' || fail "-o noatime did not reach the mount: $(mnt_opts)"
+echo x >"$MNT/null" || fail "the device node cannot be opened with -o dev"
+grep -q "without effect: relatime,nodiratime,lazytime" "$STORE/dtfs.log" ||
+	fail "accepted options not named: $(tail -2 "$STORE/dtfs.log")"
+rm -f "$MNT/null"
+umount_dtfs
+pass "mount options"
+
 # help and version: exit 0 on stdout, whatever else is on the line
 out=$("$B/dtfs" --help) || fail "--help: exit $?"
-for w in "usage: " "max_threads=N" "1..1024" "CAP_BPF" "allow_other" "-o clone_fd"; do
+for w in "usage: " "max_threads=N" "1..1024" "CAP_BPF" "allow_other" "-o clone_fd" \
+	"on_violation=warn|eio|abort" " nosuid " " relatime "; do
 	echo "$out" | grep -qF -- "$w" || fail "--help does not mention $w"
 done
 "$B/dtfs" -o max_threads=abc -h | grep -q "^usage: " || fail "-h after a bad option"

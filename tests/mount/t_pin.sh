@@ -53,11 +53,41 @@ pass "matrix twice, same verdicts"
 [ "$(grep -cE '^ok [0-9]+ odirect-gated/evict \[[0-9]+/10\] # LOST_WRITE' "$T/rep.out")" = 10 ] ||
 	fail "--repeat: not 10 x LOST_WRITE: $(grep -E 'ok' "$T/rep.out")"
 
-# JSON carries the evidence
+# losses POSIX permits (a truncated or punched range) are marked apart
+# from real ones (an eviction while pinned)
+grep -qE "^ok [0-9]+ odirect-gated/truncate # LOST_WRITE \(permitted by POSIX\)" "$T/pin1.out" ||
+	fail "truncate: loss not marked permitted"
+grep -E "^ok [0-9]+ odirect-gated/evict # LOST_WRITE" "$T/pin1.out" | grep -q permitted &&
+	fail "evict: a real loss marked permitted"
+grep -qE "^# odirect-gated +DIRTY-NN +DIRTY-NN +SAFE +LOST +LOST\* +LOST\*" "$T/pin1.out" ||
+	fail "matrix row: $(grep '^# odirect-gated' "$T/pin1.out")"
+# every row says what its verdict means
+"$PIN" --list > "$T/list"
+[ "$(grep -c "   means: " "$T/list")" = "$(grep -vc "   means: " "$T/list")" ] || fail "--list: a row without its meaning"
+
+# JSON carries the evidence; the symptom names its root cause, logged
+# before it
 "$PIN" --json --run odirect-gated/msync > "$T/j.out" 2>&1 || fail "--json exited $?"
 grep -q '"verdict":"DIRTY_WITHOUT_NOTIFY"' "$T/j.out" || fail "json: verdict"
 grep -qE '"root_cause_seq":[1-9]' "$T/j.out" || fail "json: no root-cause seq"
 grep -q '"root_cause_class":"fuse-dio-release"' "$T/j.out" || fail "json: class"
+
+# the racy O_DIRECT race, 20 times: every detection has a classified root
+# cause, logged before the symptom that names it
+need python3
+"$PIN" --json --run odirect-ext/msync odirect-ext/fsync --repeat 10 > "$T/race.json" 2>&1 ||
+	fail "racy runs: $(grep -o '"verdict":"[A-Z_]*"' "$T/race.json" | sort | uniq -c)"
+python3 - "$T/race.json" <<'PY' || fail "ordering"
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+bad = [x for x in r if x["verdict"] != "DIRTY_WITHOUT_NOTIFY" or
+       x["evidence"]["root_cause_class"] in ("", "-", "other") or
+       not 0 < x["evidence"]["symptom_root_cause_seq"] < x["evidence"]["symptom_seq"]]
+for x in bad:
+    print("out of order or unclassified:", x["name"], x["run"], x["verdict"], x["evidence"])
+print(len(r), "racy runs,", len(bad), "bad")
+sys.exit(1 if bad or len(r) != 20 else 0)
+PY
 
 # an expectation that does not hold is "not ok" and exit 1
 echo "odirect-gated/msync SAFE" > "$T/exp"

@@ -30,7 +30,7 @@ static void count_viol(void *ctx, unsigned int ev, uint64_t ino, uint64_t index,
 
 	(void)ino;
 	(void)why;
-	if (ev == DT_EV_VIOL_NO_NOTIFY)
+	if (ev == DTFS_EV_VIOL_NO_NOTIFY)
 		v->n_root++;
 	else
 		v->n_symptom++;
@@ -39,9 +39,10 @@ static void count_viol(void *ctx, unsigned int ev, uint64_t ino, uint64_t index,
 
 static struct dt_pages *model(struct viols *v, int tracer)
 {
-	struct dt_pages *m = dt_pages_new(NULL, tracer);
+	struct dt_pages *m = dt_pages_new();
 
 	ck_assert_ptr_nonnull(m);
+	dt_pages_observe(m, tracer ? DT_OBS_DIRTY | DT_OBS_CACHE : 0);
 	dt_pages_set_violation_cb(m, count_viol, v);
 	return m;
 }
@@ -55,11 +56,11 @@ START_TEST(test_write_notify_then_writeback)
 
 	dt_pages_kernel_cache(m, 5, 0, 1, 1, &O);
 	ck_assert_uint_eq(dt_pages_state(m, 5, 0), DT_PG_RESIDENT);
-	dt_pages_kernel_dirty(m, 5, 0, DT_CLS_WRITE_NOTIFY,
+	dt_pages_kernel_dirty(m, 5, 0, 0, DTFS_CLS_WRITE_NOTIFY, 0,
 			      "fault_dirty_shared_page", &O);
 	ck_assert_uint_eq(dt_pages_state(m, 5, 0),
 			  DT_PG_RESIDENT | DT_PG_DIRTY | DT_PG_BUFFERS);
-	ck_assert_int_eq(dt_pages_writepage_begin(m, 5, 0, 0, &O), 0);
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 5, 0, 0, &O), DT_WP_STORE);
 	ck_assert_uint_eq(dt_pages_state(m, 5, 0),
 			  DT_PG_RESIDENT | DT_PG_DIRTY | DT_PG_BUFFERS |
 				  DT_PG_WRITEBACK);
@@ -82,15 +83,15 @@ START_TEST(test_write_begin)
 	dt_pages_write(m, 1, 0, 3, &O);
 	ck_assert_uint_eq(dt_pages_state(m, 1, 2), DT_PG_RESIDENT);
 	/* a page already dirty keeps its buffers until its writeback */
-	dt_pages_kernel_dirty(m, 1, 7, DT_CLS_WRITE_NOTIFY, "x", &O);
+	dt_pages_kernel_dirty(m, 1, 7, 7, DTFS_CLS_WRITE_NOTIFY, 0, "x", &O);
 	dt_pages_write(m, 1, 7, 7, &O);
 	ck_assert(dt_pages_state(m, 1, 7) & DT_PG_BUFFERS);
-	ck_assert_int_eq(dt_pages_writepage_begin(m, 1, 7, 7, &O), 0);
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 1, 7, 7, &O), DT_WP_STORE);
 	dt_pages_writepage_end(m, 1, 7, 7);
 	ck_assert_int_eq(v.n_root + v.n_symptom, 0);
 	/* writeback_cache: the kernel's write path dirties with write-begin */
-	dt_pages_kernel_dirty(m, 1, 9, DT_CLS_WRITE_BEGIN, "fuse_write_end",
-			      &O);
+	dt_pages_kernel_dirty(m, 1, 9, 9, DTFS_CLS_WRITE_BEGIN, 0,
+			      "fuse_write_end", &O);
 	ck_assert(dt_pages_state(m, 1, 9) & DT_PG_BUFFERS);
 	dt_pages_free(m);
 }
@@ -101,33 +102,136 @@ START_TEST(test_both_violations)
 	struct viols v = {0};
 	struct dt_pages *m = model(&v, 1);
 
-	dt_pages_kernel_dirty(m, 3, 4, DT_CLS_WRITE_NOTIFY, "x", &O);
-	ck_assert_int_eq(dt_pages_writepage_begin(m, 3, 4, 4, &O), 0);
+	dt_pages_kernel_dirty(m, 3, 4, 4, DTFS_CLS_WRITE_NOTIFY, 0, "x", &O);
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 3, 4, 4, &O), DT_WP_STORE);
 	dt_pages_writepage_end(m, 3, 4, 4);
 	/* clean, no buffers: a bypass dirtying is the root cause */
-	dt_pages_kernel_dirty(m, 3, 4, DT_CLS_FUSE_DIO_RELEASE,
+	dt_pages_kernel_dirty(m, 3, 4, 4, DTFS_CLS_FUSE_DIO_RELEASE, 0,
 			      "fuse_release_user_pages", &O);
 	ck_assert_int_eq(v.n_root, 1);
 	ck_assert_uint_eq(v.last_index, 4);
 	ck_assert(dt_pages_state(m, 3, 4) & DT_PG_VIOLATED);
 	ck_assert(!(dt_pages_state(m, 3, 4) & DT_PG_BUFFERS));
 	/* and its writeback the symptom (policy warn: store) */
-	ck_assert_int_eq(dt_pages_writepage_begin(m, 3, 4, 4, &O), 0);
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 3, 4, 4, &O), DT_WP_STORE);
 	dt_pages_writepage_end(m, 3, 4, 4);
 	ck_assert_int_eq(v.n_symptom, 1);
-	/* a bypass on a page with buffers (not under writeback) is fine */
-	dt_pages_kernel_dirty(m, 3, 8, DT_CLS_WRITE_NOTIFY, "x", &O);
-	dt_pages_kernel_dirty(m, 3, 8, DT_CLS_DIO_BIO_COMPLETION,
+	/* a bypass on a clean page that kept its buffers (release=evict)
+	 * is fine */
+	dt_pages_set_policy(m, -1, DTFS_REL_EVICT, NULL, 0);
+	dt_pages_kernel_dirty(m, 3, 8, 8, DTFS_CLS_WRITE_NOTIFY, 0, "x", &O);
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 3, 8, 8, &O), DT_WP_STORE);
+	dt_pages_writepage_end(m, 3, 8, 8);
+	dt_pages_kernel_dirty(m, 3, 8, 8, DTFS_CLS_DIO_BIO_COMPLETION, 0,
 			      "bio_dirty_fn", &O);
 	ck_assert_int_eq(v.n_root, 1);
 	/* ... but under writeback it is not */
-	ck_assert_int_eq(dt_pages_writepage_begin(m, 3, 8, 8, &O), 0);
-	dt_pages_kernel_dirty(m, 3, 8, DT_CLS_DIO_BIO_COMPLETION,
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 3, 8, 8, &O), DT_WP_STORE);
+	dt_pages_kernel_dirty(m, 3, 8, 8, DTFS_CLS_DIO_BIO_COMPLETION, 0,
 			      "bio_dirty_fn", &O);
 	ck_assert_int_eq(v.n_root, 2);
+	dt_pages_set_policy(m, -1, DTFS_REL_WRITEBACK, NULL, 0);
 	dt_pages_writepage_end(m, 3, 8, 8);
 	ck_assert(dt_pages_state(m, 3, 8) & DT_PG_DIRTY); /* redirtied */
 	ck_assert(!(dt_pages_state(m, 3, 8) & DT_PG_BUFFERS));
+	/* and the kernel's own word that the folio was under writeback */
+	dt_pages_set_policy(m, -1, DTFS_REL_EVICT, NULL, 0);
+	dt_pages_kernel_dirty(m, 3, 9, 9, DTFS_CLS_WRITE_NOTIFY, 0, "x", &O);
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 3, 9, 9, &O), DT_WP_STORE);
+	dt_pages_writepage_end(m, 3, 9, 9);
+	dt_pages_kernel_dirty(m, 3, 9, 9, DTFS_CLS_GUP_UNPIN,
+			      DT_DIRTY_UNDER_WRITEBACK, "unpin", &O);
+	ck_assert_int_eq(v.n_root, 3);
+	dt_pages_free(m);
+}
+END_TEST
+
+/*
+ * The race of the ordering issue: the kernel cleans a page for writeback
+ * and, before dtfs has seen that writepage, a bypass dirties it again.
+ * The second dirtying of a page the model holds dirty can only come after
+ * such a cleaning: it is the root cause (under writeback), the writepage
+ * already on its way is not a symptom, the next one is, and names it.
+ */
+START_TEST(test_dirtied_before_writepage_seen)
+{
+	char path[64], text[DT_REC_MAX], err[256];
+	struct viols v = {0};
+	struct dt_pages *m = model(&v, 1);
+	struct dt_log_reader *rd;
+	struct dt_log *log;
+	struct dt_rec r;
+	uint64_t root_seq = 0, symptom_aux = 0, symptom_seq = 0;
+	int nsymptom_recs = 0;
+
+	strcpy(path, "/tmp/dtfs-order-XXXXXX");
+	ck_assert_int_ge(mkstemp(path), 0);
+	ck_assert_int_eq(dt_log_open(path, 0, DT_LOGF_TRACER, 0, &log), 0);
+	dt_pages_set_log(m, log);
+	dt_pages_kernel_dirty(m, 6, 0, 3, DTFS_CLS_WRITE_NOTIFY, 0,
+			      "fault_dirty_shared_page", &O);
+	/* kernel: pages 0-3 cleaned for writeback #1, its WRITE in flight;
+	 * a DIO completion dirties 1-2 again */
+	dt_pages_kernel_dirty(m, 6, 1, 2, DTFS_CLS_DIO_BIO_COMPLETION, 0,
+			      "bio_dirty_fn", &O);
+	ck_assert_int_eq(v.n_root, 2);
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 6, 0, 3, &O), DT_WP_STORE);
+	dt_pages_writepage_end(m, 6, 0, 3);
+	ck_assert_int_eq(v.n_symptom, 0);
+	ck_assert_uint_eq(dt_pages_state(m, 6, 1) &
+				  (DT_PG_DIRTY | DT_PG_BUFFERS),
+			  DT_PG_DIRTY);
+	ck_assert_uint_eq(dt_pages_state(m, 6, 0), DT_PG_RESIDENT);
+	/* writeback #2 of the redirtied pages: the symptom */
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 6, 1, 2, &O), DT_WP_STORE);
+	dt_pages_writepage_end(m, 6, 1, 2);
+	ck_assert_int_eq(v.n_symptom, 2);
+	dt_log_close(log);
+	dt_pages_set_log(m, NULL);
+	/* in the log: one root-cause record for the run 1-2, then one
+	 * symptom record for it that names the root cause */
+	ck_assert_int_eq(dt_log_reader_open(path, &rd, err, sizeof(err)), 0);
+	while (dt_log_read(rd, &r, text) == DT_READ_OK) {
+		if (r.event == DTFS_EV_VIOL_NO_NOTIFY) {
+			ck_assert_uint_eq(root_seq, 0);
+			root_seq = r.seq;
+			ck_assert_uint_eq(r.first, 1);
+			ck_assert_uint_eq(r.last, 2);
+			ck_assert_uint_eq(r.cls, DTFS_CLS_DIO_BIO_COMPLETION);
+			ck_assert_ptr_nonnull(strstr(text, "under writeback"));
+		}
+		if (r.event == DTFS_EV_VIOL_NO_BUFFERS) {
+			nsymptom_recs++;
+			symptom_seq = r.seq;
+			symptom_aux = r.aux;
+			ck_assert_uint_eq(r.first, 1);
+			ck_assert_uint_eq(r.last, 2);
+		}
+	}
+	dt_log_reader_close(rd);
+	ck_assert_int_eq(nsymptom_recs, 1);
+	ck_assert_uint_gt(root_seq, 0);
+	ck_assert_uint_eq(symptom_aux, root_seq);
+	ck_assert_uint_lt(root_seq, symptom_seq);
+	unlink(path);
+	dt_pages_free(m);
+}
+END_TEST
+
+/* A writeback that hands a page back (redirty) is neither a bypass nor a
+ * new writeback to wait for. */
+START_TEST(test_redirty_is_not_a_bypass)
+{
+	struct viols v = {0};
+	struct dt_pages *m = model(&v, 1);
+
+	dt_pages_kernel_dirty(m, 2, 0, 0, DTFS_CLS_WRITE_NOTIFY, 0, "x", &O);
+	dt_pages_kernel_dirty(m, 2, 0, 0, DTFS_CLS_REDIRTY, 0,
+			      "folio_redirty_for_writepage", &O);
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 2, 0, 0, &O), DT_WP_STORE);
+	dt_pages_writepage_end(m, 2, 0, 0);
+	ck_assert_uint_eq(dt_pages_state(m, 2, 0), DT_PG_RESIDENT);
+	ck_assert_int_eq(v.n_root + v.n_symptom, 0);
 	dt_pages_free(m);
 }
 END_TEST
@@ -138,30 +242,31 @@ START_TEST(test_policies)
 	struct dt_pages *m = model(&v, 1);
 	int ov, rel;
 
-	dt_pages_set_policy(m, DT_ON_EIO, -1);
+	dt_pages_set_policy(m, DTFS_ON_EIO, -1, NULL, 0);
 	dt_pages_get_policy(m, &ov, &rel);
-	ck_assert_int_eq(ov, DT_ON_EIO);
-	ck_assert_int_eq(rel, DT_REL_WRITEBACK);
-	dt_pages_kernel_dirty(m, 2, 0, DT_CLS_GUP_UNPIN, "unpin", &O);
-	ck_assert_int_eq(dt_pages_writepage_begin(m, 2, 0, 0, &O), -EIO);
+	ck_assert_int_eq(ov, DTFS_ON_EIO);
+	ck_assert_int_eq(rel, DTFS_REL_WRITEBACK);
+	dt_pages_kernel_dirty(m, 2, 0, 0, DTFS_CLS_GUP_UNPIN, 0, "unpin", &O);
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 2, 0, 0, &O),
+			 DT_WP_REFUSE);
 	dt_pages_writepage_end(m, 2, 0, 0);
-	dt_pages_set_policy(m, DT_ON_ABORT, -1);
-	dt_pages_kernel_dirty(m, 2, 1, DT_CLS_GUP_UNPIN, "unpin", &O);
-	ck_assert_int_eq(dt_pages_writepage_begin(m, 2, 1, 1, &O), 1);
+	dt_pages_set_policy(m, DTFS_ON_ABORT, -1, NULL, 0);
+	dt_pages_kernel_dirty(m, 2, 1, 1, DTFS_CLS_GUP_UNPIN, 0, "unpin", &O);
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 2, 1, 1, &O), DT_WP_ABORT);
 	dt_pages_writepage_end(m, 2, 1, 1);
-	dt_pages_set_policy(m, DT_ON_WARN, -1);
-	dt_pages_kernel_dirty(m, 2, 2, DT_CLS_GUP_UNPIN, "unpin", &O);
-	ck_assert_int_eq(dt_pages_writepage_begin(m, 2, 2, 2, &O), 0);
+	dt_pages_set_policy(m, DTFS_ON_WARN, -1, NULL, 0);
+	dt_pages_kernel_dirty(m, 2, 2, 2, DTFS_CLS_GUP_UNPIN, 0, "unpin", &O);
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 2, 2, 2, &O), DT_WP_STORE);
 	dt_pages_writepage_end(m, 2, 2, 2);
 	ck_assert_int_eq(v.n_symptom, 3);
 	/* release=evict: buffers survive writeback, go with the page */
-	dt_pages_set_policy(m, -1, DT_REL_EVICT);
-	dt_pages_kernel_dirty(m, 2, 5, DT_CLS_WRITE_NOTIFY, "x", &O);
-	ck_assert_int_eq(dt_pages_writepage_begin(m, 2, 5, 5, &O), 0);
+	dt_pages_set_policy(m, -1, DTFS_REL_EVICT, NULL, 0);
+	dt_pages_kernel_dirty(m, 2, 5, 5, DTFS_CLS_WRITE_NOTIFY, 0, "x", &O);
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 2, 5, 5, &O), DT_WP_STORE);
 	dt_pages_writepage_end(m, 2, 5, 5);
 	ck_assert(dt_pages_state(m, 2, 5) & DT_PG_BUFFERS);
-	dt_pages_kernel_dirty(m, 2, 5, DT_CLS_DIO_SUBMIT, "bio_set_pages_dirty",
-			      &O);
+	dt_pages_kernel_dirty(m, 2, 5, 5, DTFS_CLS_DIO_SUBMIT, 0,
+			      "bio_set_pages_dirty", &O);
 	ck_assert_int_eq(v.n_root, 3); /* buffers still attached: no root */
 	dt_pages_kernel_cache(m, 2, 5, 1, 0, &O);
 	ck_assert_uint_eq(dt_pages_state(m, 2, 5), 0);
@@ -175,7 +280,7 @@ START_TEST(test_no_tracer_infers)
 	struct dt_pages *m = model(&v, 0);
 
 	/* no write-notify is ever seen: writepage infers page_mkwrite */
-	ck_assert_int_eq(dt_pages_writepage_begin(m, 1, 0, 9, &O), 0);
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 1, 0, 9, &O), DT_WP_STORE);
 	dt_pages_writepage_end(m, 1, 0, 9);
 	ck_assert_int_eq(v.n_root + v.n_symptom, 0);
 	dt_pages_free(m);
@@ -189,9 +294,9 @@ START_TEST(test_lost_records_infer)
 
 	/* after the tracer lost records nothing can be proved any more */
 	dt_pages_kernel_lost(m, 10);
-	dt_pages_kernel_dirty(m, 1, 0, DT_CLS_DIO_SUBMIT, "bio_set_pages_dirty",
-			      &O);
-	ck_assert_int_eq(dt_pages_writepage_begin(m, 1, 0, 0, &O), 0);
+	dt_pages_kernel_dirty(m, 1, 0, 0, DTFS_CLS_DIO_SUBMIT, 0,
+			      "bio_set_pages_dirty", &O);
+	ck_assert_int_eq(dt_pages_writepage_begin(m, 1, 0, 0, &O), DT_WP_STORE);
 	dt_pages_writepage_end(m, 1, 0, 0);
 	ck_assert_int_eq(v.n_root + v.n_symptom, 0);
 	dt_pages_free(m);
@@ -205,7 +310,8 @@ START_TEST(test_drop_and_bounded)
 	struct dt_pages_counters c;
 
 	for (uint64_t i = 0; i < 10000; i++)
-		dt_pages_kernel_dirty(m, 9, i, DT_CLS_WRITE_NOTIFY, "x", &O);
+		dt_pages_kernel_dirty(m, 9, i, i, DTFS_CLS_WRITE_NOTIFY, 0, "x",
+				      &O);
 	dt_pages_counters(m, &c);
 	ck_assert_uint_eq(c.pages, 10000);
 	dt_pages_drop(m, 9, 5000, UINT64_MAX); /* truncate */
@@ -214,7 +320,7 @@ START_TEST(test_drop_and_bounded)
 	dt_pages_forget(m, 9);
 	dt_pages_counters(m, &c);
 	ck_assert_uint_eq(c.pages, 0);
-	ck_assert_uint_eq(c.dirty_by_class[DT_CLS_WRITE_NOTIFY], 10000);
+	ck_assert_uint_eq(c.dirty_by_class[DTFS_CLS_WRITE_NOTIFY], 10000);
 	dt_pages_free(m);
 }
 END_TEST
@@ -241,14 +347,14 @@ static void write_log(const char *path, int n)
 {
 	struct dt_log *log;
 
-	ck_assert_int_eq(dt_log_open(path, 0, DT_LOGF_TRACER, &log), 0);
+	ck_assert_int_eq(dt_log_open(path, 0, DT_LOGF_TRACER, 0, &log), 0);
 	for (int i = 0; i < n; i++) {
 		struct dt_rec r = {.source = DT_SRC_KERNEL,
-				   .event = DT_EV_DIRTY,
+				   .event = DTFS_EV_DIRTY,
 				   .ino = 7,
 				   .first = (uint64_t)i,
 				   .last = (uint64_t)i,
-				   .cls = DT_CLS_WRITE_NOTIFY,
+				   .cls = DTFS_CLS_WRITE_NOTIFY,
 				   .pid = 99};
 
 		memcpy(r.comm, "proc", 5);
@@ -273,7 +379,7 @@ START_TEST(test_log_roundtrip)
 	while ((st = dt_log_read(rd, &r, text)) == DT_READ_OK) {
 		ck_assert_uint_eq(r.seq, (uint64_t)n + 1);
 		ck_assert_uint_eq(r.first, (uint64_t)n);
-		ck_assert_uint_eq(r.event, DT_EV_DIRTY);
+		ck_assert_uint_eq(r.event, DTFS_EV_DIRTY);
 		ck_assert_uint_eq(r.pid, 99);
 		ck_assert_str_eq(r.comm, "proc");
 		ck_assert_str_eq(text, n % 2 ? "sym" : "");
@@ -390,9 +496,9 @@ START_TEST(test_log_rotation)
 
 	snprintf(path, sizeof(path), "%s/l", dir);
 	snprintf(old, sizeof(old), "%s/l.1", dir);
-	ck_assert_int_eq(dt_log_open(path, 16384, 0, &log), 0);
+	ck_assert_int_eq(dt_log_open(path, 16384, 0, 0, &log), 0);
 	for (int i = 0; i < 2000; i++) {
-		struct dt_rec r = {.event = DT_EV_MARK};
+		struct dt_rec r = {.event = DTFS_EV_MARK};
 
 		dt_log_emit(log, &r, "x");
 		if (i % 100 == 0)
@@ -416,13 +522,14 @@ START_TEST(test_log_replay_matches)
 	struct dt_rec r;
 
 	snprintf(path, sizeof(path), "%s/l", dir);
-	ck_assert_int_eq(dt_log_open(path, 0, DT_LOGF_TRACER, &log), 0);
+	ck_assert_int_eq(dt_log_open(path, 0, DT_LOGF_TRACER, 0, &log), 0);
 	m = model(&live, 1);
 	dt_pages_set_log(m, log);
-	dt_pages_kernel_dirty(m, 4, 0, DT_CLS_WRITE_NOTIFY, "x", &O);
+	dt_pages_kernel_dirty(m, 4, 0, 0, DTFS_CLS_WRITE_NOTIFY, 0, "x", &O);
 	dt_pages_writepage_begin(m, 4, 0, 0, &O);
 	dt_pages_writepage_end(m, 4, 0, 0);
-	dt_pages_kernel_dirty(m, 4, 0, DT_CLS_FUSE_DIO_RELEASE, "f", &O);
+	dt_pages_kernel_dirty(m, 4, 0, 0, DTFS_CLS_FUSE_DIO_RELEASE, 0, "f",
+			      &O);
 	dt_pages_writepage_begin(m, 4, 0, 0, &O);
 	dt_pages_writepage_end(m, 4, 0, 0);
 	dt_log_close(log);
@@ -448,7 +555,7 @@ START_TEST(test_replay_refuses_bad_ranges)
 	struct viols v = {0};
 	struct dt_pages *m = model(&v, 1);
 	struct dt_pages_counters c;
-	struct dt_rec r = {.ino = 9, .event = DT_EV_WRITE};
+	struct dt_rec r = {.ino = 9, .event = DTFS_EV_WRITE};
 
 	r.first = 0;
 	r.last = UINT64_MAX;
@@ -456,21 +563,21 @@ START_TEST(test_replay_refuses_bad_ranges)
 	r.first = 5;
 	r.last = 4;
 	ck_assert_int_eq(dt_pages_replay(m, &r, ""), -EINVAL);
-	r.event = DT_EV_CACHE_ADD;
+	r.event = DTFS_EV_CACHE_ADD;
 	r.first = 1;
 	r.last = DT_REPLAY_MAX_PAGES + 1;
 	ck_assert_int_eq(dt_pages_replay(m, &r, ""), -EINVAL);
 	dt_pages_counters(m, &c);
 	ck_assert_uint_eq(c.pages, 0);
 	/* a real one still applies */
-	r.event = DT_EV_WRITE;
+	r.event = DTFS_EV_WRITE;
 	r.first = 0;
 	r.last = 255;
 	ck_assert_int_eq(dt_pages_replay(m, &r, ""), 0);
 	dt_pages_counters(m, &c);
 	ck_assert_uint_eq(c.writes, 1);
 	/* truncate to the end (last = UINT64_MAX) is a real record */
-	r.event = DT_EV_TRUNCATE;
+	r.event = DTFS_EV_TRUNCATE;
 	r.first = 0;
 	r.last = UINT64_MAX;
 	ck_assert_int_eq(dt_pages_replay(m, &r, ""), 0);
@@ -534,22 +641,22 @@ START_TEST(test_classify)
 	const char *d;
 
 	ck_assert_uint_eq(dt_classify_stack(mmap_store, 10, &d),
-			  DT_CLS_WRITE_NOTIFY);
+			  DTFS_CLS_WRITE_NOTIFY);
 	ck_assert_str_eq(d, "fault_dirty_shared_page");
 	ck_assert_uint_eq(dt_classify_stack(fuse_dio, 9, &d),
-			  DT_CLS_FUSE_DIO_RELEASE);
+			  DTFS_CLS_FUSE_DIO_RELEASE);
 	ck_assert_str_eq(d, "fuse_release_user_pages");
 	ck_assert_uint_eq(dt_classify_stack(bio_done, 6, &d),
-			  DT_CLS_DIO_BIO_COMPLETION);
+			  DTFS_CLS_DIO_BIO_COMPLETION);
 	ck_assert_uint_eq(dt_classify_stack(bio_submit, 5, &d),
-			  DT_CLS_DIO_SUBMIT);
-	ck_assert_uint_eq(dt_classify_stack(unpin, 4, &d), DT_CLS_GUP_UNPIN);
+			  DTFS_CLS_DIO_SUBMIT);
+	ck_assert_uint_eq(dt_classify_stack(unpin, 4, &d), DTFS_CLS_GUP_UNPIN);
 	ck_assert_uint_eq(dt_classify_stack(gup_fault, 6, &d),
-			  DT_CLS_WRITE_NOTIFY);
-	ck_assert_uint_eq(dt_classify_stack(other, 5, &d), DT_CLS_OTHER);
+			  DTFS_CLS_WRITE_NOTIFY);
+	ck_assert_uint_eq(dt_classify_stack(other, 5, &d), DTFS_CLS_OTHER);
 	ck_assert_str_eq(d, "some_driver_dma_done");
-	ck_assert(dt_class_is_bypass(DT_CLS_OTHER));
-	ck_assert(!dt_class_is_bypass(DT_CLS_WRITE_BEGIN));
+	ck_assert(dtfs_class_is_bypass(DTFS_CLS_OTHER));
+	ck_assert(!dtfs_class_is_bypass(DTFS_CLS_WRITE_BEGIN));
 }
 END_TEST
 
@@ -601,6 +708,8 @@ static Suite *dirty_suite(void)
 	tcase_add_test(tm, test_write_notify_then_writeback);
 	tcase_add_test(tm, test_write_begin);
 	tcase_add_test(tm, test_both_violations);
+	tcase_add_test(tm, test_dirtied_before_writepage_seen);
+	tcase_add_test(tm, test_redirty_is_not_a_bypass);
 	tcase_add_test(tm, test_policies);
 	tcase_add_test(tm, test_no_tracer_infers);
 	tcase_add_test(tm, test_lost_records_infer);

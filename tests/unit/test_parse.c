@@ -67,8 +67,8 @@ START_TEST(test_opts_defaults)
 	ck_assert(o.attr_timeout == 1.0 && o.entry_timeout == 1.0);
 	ck_assert_uint_eq(o.max_threads, 16);
 	ck_assert_int_eq(o.tracer, DT_TRACER_AUTO);
-	ck_assert_int_eq(o.on_violation, DT_ON_WARN);
-	ck_assert_int_eq(o.release, DT_REL_WRITEBACK);
+	ck_assert_int_eq(o.on_violation, DTFS_ON_WARN);
+	ck_assert_int_eq(o.release, DTFS_REL_WRITEBACK);
 	ck_assert_uint_eq(o.dirty_log_max, 256);
 	ck_assert_ptr_null(o.dirty_log);
 	ck_assert(!o.dirty_log_off && !o.writeback_cache && !o.allow_other &&
@@ -92,8 +92,8 @@ START_TEST(test_opts_all)
 	ck_assert(o.attr_timeout == 0.5 && o.entry_timeout == 2.0);
 	ck_assert_uint_eq(o.max_threads, 1024);
 	ck_assert_int_eq(o.tracer, DT_TRACER_ON); /* the last one wins */
-	ck_assert_int_eq(o.on_violation, DT_ON_ABORT);
-	ck_assert_int_eq(o.release, DT_REL_EVICT);
+	ck_assert_int_eq(o.on_violation, DTFS_ON_ABORT);
+	ck_assert_int_eq(o.release, DTFS_REL_EVICT);
 	ck_assert_uint_eq(o.dirty_log_max, 1048576);
 	ck_assert_str_eq(o.dirty_log, "/l/x.log");
 	ck_assert_str_eq(o.store, "st");
@@ -113,7 +113,7 @@ START_TEST(test_opts_all)
 			 0);
 	ck_assert(o.attr_timeout == 0.001 && o.entry_timeout == 0.25);
 	ck_assert_int_eq(parse("st", "mnt", "-o", "on_violation=eio", NULL), 0);
-	ck_assert_int_eq(o.on_violation, DT_ON_EIO);
+	ck_assert_int_eq(o.on_violation, DTFS_ON_EIO);
 }
 END_TEST
 
@@ -144,6 +144,18 @@ START_TEST(test_opts_passthrough)
 		parse("st", "mnt", "-o", "tracer_x=1,max_threadsx", NULL), 0);
 	ck_assert_str_eq(fuse_line(), "dtfs -o tracer_x=1,max_threadsx");
 	ck_assert_uint_eq(o.max_threads, 16);
+	/* generic mount options: libfuse's set on the mount, the others
+	 * taken without effect (and noted once), none with a value */
+	ck_assert_int_eq(parse("st", "mnt", "-o",
+			       "relatime,ro,dev,suid,nodiratime,noatime,"
+			       "lazytime,relatime,strictatime,exec,sync",
+			       NULL),
+			 0);
+	ck_assert_str_eq(fuse_line(), "dtfs -o ro,dev,suid,noatime,exec,sync");
+	ck_assert_str_eq(o.accepted,
+			 "relatime,nodiratime,lazytime,strictatime");
+	ck_assert_int_eq(parse("st", "mnt", "-o", "rw", NULL), 0);
+	ck_assert_str_eq(o.accepted, "");
 	/* empty options in a group are dropped */
 	ck_assert_int_eq(parse("st", "mnt", "-o", ",,ro,", "-o", "", NULL), 0);
 	ck_assert_str_eq(fuse_line(), "dtfs -o ro");
@@ -280,6 +292,9 @@ static const struct {
 	 "-o dirty_log needs a value (a path or off)"},
 	{{"st", "mnt", "-o", "writeback_cache=1"},
 	 "-o writeback_cache takes no value (got '1')"},
+	{{"st", "mnt", "-o", "ro=1"}, "-o ro takes no value (got '1')"},
+	{{"st", "mnt", "-o", "relatime=yes"},
+	 "-o relatime takes no value (got 'yes')"},
 	{{"st", "mnt", "-o", "allow_other,bad\\"},
 	 "trailing backslash in -o 'allow_other,bad\\'"},
 	{{"st", "mnt", "-o", "fsname=a\\000b"},
@@ -327,6 +342,32 @@ static int count(void *ctx, const char *opt, char *er, size_t len)
 	(*(int *)ctx)++;
 	return strcmp(opt, "stop") ? 0 : -ENOENT;
 }
+
+/* --help comes from the table: every option, its range and choices */
+START_TEST(test_opts_help)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	dt_opts_help(f);
+	fclose(f);
+	for (size_t i = 0; dt_opts_own_name(i); i++)
+		ck_assert_msg(strstr(buf, dt_opts_own_name(i)),
+			      "--help lacks %s", dt_opts_own_name(i));
+	ck_assert_ptr_nonnull(strstr(buf, "max_threads=N"));
+	ck_assert_ptr_nonnull(strstr(buf, "1..1024"));
+	ck_assert_ptr_nonnull(strstr(buf, "tracer=auto|on|off"));
+	ck_assert_ptr_nonnull(strstr(buf, "on_violation=warn|eio|abort"));
+	ck_assert_ptr_nonnull(strstr(buf, "release=writeback|evict"));
+	ck_assert_ptr_nonnull(strstr(buf, " nosuid "));
+	ck_assert_ptr_nonnull(strstr(buf, " relatime "));
+	ck_assert_str_eq(dt_opts_own_name(0), "writeback_cache");
+	ck_assert_ptr_null(dt_opts_own_name(9));
+	free(buf);
+}
+END_TEST
 
 START_TEST(test_opts_split)
 {
@@ -378,7 +419,7 @@ START_TEST(test_ctl_good)
 	struct dtfs_mark m = {{0}};
 	struct dtfs_range r = {4096, 8192};
 	struct dtfs_gate g = {.reads = 10, .writes = 4};
-	struct dtfs_policy p = {DT_ON_EIO, -1};
+	struct dtfs_policy p = {DTFS_ON_EIO, -1};
 
 	ck_assert_int_eq(
 		dec(DTFS_IOC_STATUS, NULL, 0, sizeof(struct dtfs_status)), 0);
@@ -426,9 +467,9 @@ START_TEST(test_ctl_good)
 	ck_assert_uint_eq(c.u.timeout_ms, DT_CTL_WAIT_MAX_MS);
 	ck_assert_int_eq(dec(DTFS_IOC_POLICY, &p, sizeof(p), sizeof(p)), 0);
 	ck_assert_int_eq(c.op, DT_CTL_POLICY);
-	ck_assert_int_eq(c.u.policy.on_violation, DT_ON_EIO);
+	ck_assert_int_eq(c.u.policy.on_violation, DTFS_ON_EIO);
 	ck_assert_int_eq(c.u.policy.release, -1);
-	p = (struct dtfs_policy){DT_ON_ABORT, DT_REL_EVICT};
+	p = (struct dtfs_policy){DTFS_ON_ABORT, DTFS_REL_EVICT};
 	ck_assert_int_eq(dec(DTFS_IOC_POLICY, &p, sizeof(p), sizeof(p)), 0);
 	ck_assert_str_eq(dt_ctl_name(DTFS_IOC_WAIT_GATED), "wait-gated");
 	ck_assert_ptr_null(dt_ctl_name(_IO(DTFS_IOC_MAGIC, 9)));
@@ -522,6 +563,7 @@ static Suite *parse_suite(void)
 	tcase_add_loop_test(tc, test_opts_bad, 0,
 			    sizeof(bad_cmdlines) / sizeof(bad_cmdlines[0]));
 	tcase_add_test(tc, test_opts_split);
+	tcase_add_test(tc, test_opts_help);
 	tcase_add_test(tc, test_caps);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ioctl");

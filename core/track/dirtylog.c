@@ -22,70 +22,6 @@
 
 #define DT_LOG_BACKLOG (64u << 20)
 
-static const char *const ev_names[] = {
-	[DT_EV_WRITE] = "write",
-	[DT_EV_WRITEPAGE] = "writepage",
-	[DT_EV_DIO_WRITE] = "dio-write",
-	[DT_EV_READ] = "read",
-	[DT_EV_TRUNCATE] = "truncate",
-	[DT_EV_PUNCH] = "punch",
-	[DT_EV_FSYNC] = "fsync",
-	[DT_EV_FLUSH] = "flush",
-	[DT_EV_RELEASE] = "release",
-	[DT_EV_DIRTY] = "dirty",
-	[DT_EV_CACHE_ADD] = "cache-add",
-	[DT_EV_CACHE_DEL] = "cache-del",
-	[DT_EV_FAULT] = "fault",
-	[DT_EV_MAP_PAGES] = "map-pages",
-	[DT_EV_VIOL_NO_NOTIFY] = "VIOLATION-dirtied-without-write-notify",
-	[DT_EV_VIOL_NO_BUFFERS] = "VIOLATION-dirty-page-without-buffers",
-	[DT_EV_REFUSED] = "refused",
-	[DT_EV_ABORT] = "abort",
-	[DT_EV_CREATE] = "create",
-	[DT_EV_LINK] = "link",
-	[DT_EV_UNLINK] = "unlink",
-	[DT_EV_RENAME] = "rename",
-	[DT_EV_MARK] = "mark",
-	[DT_EV_EVICT] = "evict",
-	[DT_EV_GATE] = "gate",
-	[DT_EV_GATE_RELEASE] = "gate-release",
-	[DT_EV_POLICY] = "policy",
-	[DT_EV_MOUNT] = "mount",
-	[DT_EV_LOST] = "lost",
-};
-
-static const char *const cls_names[] = {
-	[DT_CLS_NONE] = "-",
-	[DT_CLS_WRITE_NOTIFY] = "write-notify",
-	[DT_CLS_WRITE_BEGIN] = "write-begin",
-	[DT_CLS_DIO_BIO_COMPLETION] = "dio-bio-completion",
-	[DT_CLS_DIO_SUBMIT] = "dio-submit",
-	[DT_CLS_FUSE_DIO_RELEASE] = "fuse-dio-release",
-	[DT_CLS_GUP_UNPIN] = "gup-unpin",
-	[DT_CLS_OTHER] = "other",
-};
-
-const char *dt_event_name(unsigned int ev)
-{
-	if (ev < sizeof(ev_names) / sizeof(ev_names[0]) && ev_names[ev])
-		return ev_names[ev];
-	return "unknown";
-}
-
-int dt_event_by_name(const char *name)
-{
-	for (unsigned int i = 0; i < sizeof(ev_names) / sizeof(ev_names[0]);
-	     i++)
-		if (ev_names[i] && !strcmp(ev_names[i], name))
-			return (int)i;
-	return -1;
-}
-
-const char *dt_class_name(unsigned int cls)
-{
-	return cls < DT_CLS_MAX ? cls_names[cls] : "unknown";
-}
-
 const char *dt_source_name(unsigned int src)
 {
 	switch (src) {
@@ -157,7 +93,7 @@ struct dt_log {
 	uint64_t max_bytes;
 	uint64_t file_bytes; /* in the current file (writer thread) */
 	uint64_t total_bytes;
-	uint32_t flags;
+	uint32_t flags, tracer_missing;
 
 	pthread_mutex_t lock;
 	pthread_cond_t wake, done;
@@ -258,6 +194,7 @@ static int start_file(struct dt_log *log)
 	h.start_real_ns =
 		(uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
 	h.flags = log->flags;
+	h.tracer_missing = log->tracer_missing;
 	h.page_size = (uint32_t)sysconf(_SC_PAGESIZE);
 	log->file_bytes = sizeof(h);
 	return write_all(log->fd, (const char *)&h, sizeof(h));
@@ -324,7 +261,7 @@ static void *writer_main(void *arg)
 }
 
 int dt_log_open(const char *path, uint64_t max_bytes, uint32_t flags,
-		struct dt_log **out)
+		uint32_t tracer_missing, struct dt_log **out)
 {
 	struct dt_log *log = calloc(1, sizeof(*log));
 	int ret;
@@ -335,6 +272,7 @@ int dt_log_open(const char *path, uint64_t max_bytes, uint32_t flags,
 	log->fd = -1;
 	log->max_bytes = max_bytes;
 	log->flags = flags;
+	log->tracer_missing = tracer_missing;
 	pthread_mutex_init(&log->lock, NULL);
 	pthread_cond_init(&log->wake, NULL);
 	pthread_cond_init(&log->done, NULL);
@@ -411,7 +349,7 @@ uint64_t dt_log_emit(struct dt_log *log, struct dt_rec *r, const char *text)
 	    log->len + 2 * DT_REC_MAX < DT_LOG_BACKLOG) {
 		struct dt_rec lost = {.ts = r->ts,
 				      .source = DT_SRC_DTFS,
-				      .event = DT_EV_LOST};
+				      .event = DTFS_EV_LOST};
 
 		lost.aux = log->dropped - log->dropped_reported;
 		log->dropped_reported = log->dropped;
@@ -509,13 +447,18 @@ int dt_log_reader_open(const char *path, struct dt_log_reader **out, char *err,
 		snprintf(err, errlen, "%s: not a dtfs dirty log", path);
 		goto bad;
 	}
-	if (rd->hdr.version != DT_LOG_VERSION ||
+	if (rd->hdr.version < DT_LOG_VERSION_MIN ||
+	    rd->hdr.version > DT_LOG_VERSION ||
 	    rd->hdr.hdr_size != DT_LOG_HDR_SIZE) {
 		snprintf(err, errlen,
-			 "%s: dirty log version %u, this tool reads version %d",
-			 path, rd->hdr.version, DT_LOG_VERSION);
+			 "%s: dirty log version %u, this tool reads versions "
+			 "%d to %d",
+			 path, rd->hdr.version, DT_LOG_VERSION_MIN,
+			 DT_LOG_VERSION);
 		goto bad;
 	}
+	if (rd->hdr.version < 2)
+		rd->hdr.tracer_missing = 0; /* reserved (zero) in version 1 */
 	rd->f = f;
 	rd->off = DT_LOG_HDR_SIZE;
 	*out = rd;

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dtfs kernel tracer: page-cache events of one superblock, into a ring
+ * buffer. Tracepoints only (tp_btf and classic): fentry and kprobes are not
+ * available on the machines dtfs targets.
+ *
+ * A record is written inside the tracepoint, before the kernel goes on to
+ * (for example) write the page back: the dirtier holds the folio lock
+ * across the clean->dirty transition and the tracepoint, and writeback
+ * takes that lock before it cleans the page. So every dirtying that caused
+ * a writeback is counted in `produced' before the writeback's request can
+ * reach dtfs, and a consumer that has seen `produced' records has seen it
+ * (dtfs(7), ORDER).
+ *
+ * Cheap on the hot path: the stack is classified here, against the decider
+ * symbols' address ranges the loader found in kallsyms (`deciders'), so a
+ * dirtying costs one small record; only a stack no decider explains
+ * ("other") carries its frames to user space. Records do not wake the
+ * reader one by one: it is woken when `wake_bytes' are waiting, polls on
+ * a timer otherwise, and a writepage drains synchronously anyway.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "kevent.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* the superblock to watch (kernel dev_t encoding), set before load */
+const volatile unsigned int target_dev = 0;
+/* frames to look at (<= DT_KSTACK_MAX) */
+const volatile unsigned int stack_depth = 10;
+/* 1: every dirtying carries its stack, user space classifies (to measure
+ * what classifying here saves) */
+const volatile unsigned int user_classify = 0;
+/* 1: every dirtying carries its stack, classified here all the same (user
+ * space checks that both classifiers agree) */
+const volatile unsigned int send_stacks = 0;
+/* wake the reader once this much is waiting; 0: on every record */
+const volatile unsigned long long wake_bytes = 256 << 10;
+
+/* records the ring buffer had no room for: user space stops trusting the
+ * model's view of write-notify once this moves */
+unsigned long long dropped = 0;
+/* records started (counted before the reserve): a consumer waiting for a
+ * mark waits until it has consumed or seen dropped this many, so a record
+ * that another CPU has reserved but not committed yet is not skipped */
+unsigned long long produced = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20);
+} events SEC(".maps");
+
+struct deciders_tab {
+	unsigned int n;
+	unsigned int pad;
+	struct dt_krange r[DT_KRANGES_MAX];
+};
+
+/* the decider symbols' code ranges, from the loader (a map, so that the
+ * verifier does not follow each constant) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, unsigned int);
+	__type(value, struct deciders_tab);
+} deciders SEC(".maps");
+
+static __always_inline unsigned long long wake_flags(void)
+{
+	if (!wake_bytes ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void fill(struct dt_kevent *e, unsigned int type,
+				 unsigned long long ino,
+				 unsigned long long index,
+				 unsigned long long last)
+{
+	e->ts = bpf_ktime_get_ns();
+	e->ino = ino;
+	e->index = index;
+	e->last = last;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->type = type;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
+static __always_inline void *reserve(unsigned long long size)
+{
+	void *e;
+
+	__sync_fetch_and_add(&produced, 1);
+	e = bpf_ringbuf_reserve(&events, size, 0);
+	if (!e)
+		__sync_fetch_and_add(&dropped, 1);
+	return e;
+}
+
+/* the folio's first flags word and its size in pages, on kernels whose
+ * struct folio differs (CO-RE) */
+struct folio___nr_new {
+	unsigned int _nr_pages;
+} __attribute__((preserve_access_index));
+struct folio___nr_old {
+	unsigned int _folio_nr_pages;
+} __attribute__((preserve_access_index));
+
+static __always_inline unsigned long long folio_pages(struct folio *f,
+						      unsigned long fl)
+{
+	unsigned long head = 1UL
+			     << bpf_core_enum_value(enum pageflags, PG_head);
+
+	if (!(fl & head))
+		return 1;
+	if (bpf_core_field_exists(struct folio___nr_new, _nr_pages))
+		return BPF_CORE_READ((struct folio___nr_new *)f, _nr_pages);
+	if (bpf_core_field_exists(struct folio___nr_old, _folio_nr_pages))
+		return BPF_CORE_READ((struct folio___nr_old *)f,
+				     _folio_nr_pages);
+	return 1;
+}
+
+/*
+ * The priority (the decider table's index) of the decider whose code holds
+ * @ip, or DT_KPRIO_NONE: a binary search of the ranges, which the loader
+ * sorted by address. A global function: the verifier checks it once, on
+ * its own, instead of once for every frame of every path.
+ */
+__attribute__((noinline)) int dt_frame_prio(unsigned long long ip)
+{
+	unsigned int zero = 0, lo = 0, hi;
+	struct deciders_tab *t = bpf_map_lookup_elem(&deciders, &zero);
+
+	if (!t)
+		return DT_KPRIO_NONE;
+	hi = t->n < DT_KRANGES_MAX ? t->n : DT_KRANGES_MAX;
+	/* the last range starting at or below ip: at most log2 steps */
+	for (int step = 0; step < 7 && lo < hi; step++) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (mid >= DT_KRANGES_MAX)
+			return DT_KPRIO_NONE;
+		if (t->r[mid].start <= ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || lo > DT_KRANGES_MAX)
+		return DT_KPRIO_NONE;
+	if (ip >= t->r[lo - 1].end)
+		return DT_KPRIO_NONE;
+	return (int)t->r[lo - 1].prio;
+}
+
+/* The highest-priority decider found anywhere in the frames, as
+ * dt_classify_stack decides in user space; DT_KPRIO_NONE: "other". */
+static __always_inline int classify(const unsigned long long *stack, int n)
+{
+	int best = DT_KPRIO_NONE;
+
+	for (int i = 0; i < DT_KSTACK_MAX && i < n; i++) {
+		int p = dt_frame_prio(stack[i]);
+
+		if (p < best)
+			best = p;
+	}
+	return best;
+}
+
+SEC("tp_btf/writeback_dirty_folio")
+int BPF_PROG(dt_dirty, struct folio *folio, struct address_space *mapping)
+{
+	unsigned long long stack[DT_KSTACK_MAX];
+	unsigned long long size = DT_KEV_DIRTY_SIZE, first;
+	struct dt_kevent_dirty *d;
+	unsigned long fl = 0;
+	unsigned int depth = stack_depth;
+	int prio = DT_KPRIO_NONE;
+	struct inode *host;
+	long n;
+
+	if (!mapping)
+		return 0;
+	host = BPF_CORE_READ(mapping, host);
+	if (!host || BPF_CORE_READ(host, i_sb, s_dev) != target_dev)
+		return 0;
+	if (depth > DT_KSTACK_MAX)
+		depth = DT_KSTACK_MAX;
+	n = bpf_get_stack(ctx, stack, depth * sizeof(stack[0]), 0);
+	n = n > 0 ? (long)((unsigned long)n >> 3) : 0; /* bytes to frames */
+	if (!user_classify)
+		prio = classify(stack, (int)n);
+	/* no decider in the frames looked at: look at all of them before
+	 * calling it "other" (a bypass) */
+	if (!user_classify && prio == DT_KPRIO_NONE && depth < DT_KSTACK_MAX) {
+		n = bpf_get_stack(ctx, stack, sizeof(stack), 0);
+		n = n > 0 ? (long)((unsigned long)n >> 3) : 0;
+		prio = classify(stack, (int)n);
+	}
+	if (user_classify || send_stacks || prio == DT_KPRIO_NONE)
+		size = sizeof(*d);
+	d = reserve(size);
+	if (!d)
+		return 0;
+	bpf_probe_read_kernel(&fl, sizeof(fl), folio); /* page flags word */
+	first = BPF_CORE_READ(folio, index);
+	fill(&d->e, size == sizeof(*d) ? DT_KEV_DIRTY_STACK : DT_KEV_DIRTY,
+	     BPF_CORE_READ(host, i_ino), first,
+	     first + folio_pages(folio, fl) - 1);
+	d->prio = prio;
+	d->flags =
+		fl & (1UL << bpf_core_enum_value(enum pageflags, PG_writeback))
+			? DT_KEV_UNDER_WRITEBACK
+			: 0;
+	if (size == sizeof(*d)) {
+		d->stack_bytes = (int)(n << 3);
+		d->pad = 0;
+		for (int i = 0; i < DT_KSTACK_MAX; i++)
+			d->stack[i] = i < n ? stack[i] : 0;
+	}
+	bpf_ringbuf_submit(d, wake_flags());
+	return 0;
+}
+
+static __always_inline int
+cache_op(struct trace_event_raw_mm_filemap_op_page_cache *tp, unsigned int type)
+{
+	struct dt_kevent *e;
+	unsigned int order = 0;
+
+	if (tp->s_dev != target_dev)
+		return 0;
+	if (bpf_core_field_exists(tp->order))
+		order = tp->order & 31;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill(e, type, tp->i_ino, tp->index, 1ULL << order);
+	bpf_ringbuf_submit(e, wake_flags());
+	return 0;
+}
+
+SEC("tracepoint/filemap/mm_filemap_add_to_page_cache")
+int dt_add(struct trace_event_raw_mm_filemap_op_page_cache *tp)
+{
+	return cache_op(tp, DT_KEV_ADD);
+}
+
+SEC("tracepoint/filemap/mm_filemap_delete_from_page_cache")
+int dt_del(struct trace_event_raw_mm_filemap_op_page_cache *tp)
+{
+	return cache_op(tp, DT_KEV_DEL);
+}
+
+/* filemap:mm_filemap_fault and mm_filemap_map_pages are not on every
+ * kernel (6.1 has neither): named layouts here, so that their programs
+ * load only where the tracepoints exist */
+struct dt_fault_tp {
+	unsigned long long common;
+	unsigned long i_ino;
+	unsigned int s_dev;
+	unsigned long index;
+};
+
+SEC("tracepoint/filemap/mm_filemap_fault")
+int dt_fault(struct dt_fault_tp *tp)
+{
+	struct dt_kevent *e;
+
+	if (tp->s_dev != target_dev)
+		return 0;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill(e, DT_KEV_FAULT, tp->i_ino, tp->index, tp->index);
+	bpf_ringbuf_submit(e, wake_flags());
+	return 0;
+}
+
+struct dt_map_pages_tp {
+	unsigned long long common;
+	unsigned long i_ino;
+	unsigned int s_dev;
+	unsigned long index;
+	unsigned long last_index;
+};
+
+SEC("tracepoint/filemap/mm_filemap_map_pages")
+int dt_map_pages(struct dt_map_pages_tp *tp)
+{
+	struct dt_kevent *e;
+
+	if (tp->s_dev != target_dev)
+		return 0;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill(e, DT_KEV_MAP_PAGES, tp->i_ino, tp->index, tp->last_index);
+	bpf_ringbuf_submit(e, wake_flags());
+	return 0;
+}

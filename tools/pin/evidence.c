@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What dtfs saw during a scenario, and the verdict. dtfs-pin talks to dtfs
+ * only through the ioctl ABI (include/dtfs/ioctl.h) and reads the dirty
+ * log file (dtfs-dirtylog(5)).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include "dtfs/dirtylog.h"
+#include "pin.h"
+
+int get_status(const char *path, struct dtfs_status *st)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, DTFS_IOC_STATUS, st) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+void mark(const char *fmt, ...)
+{
+	struct dtfs_mark m = {0};
+	va_list ap;
+	int fd = open(ctx.work, O_RDONLY | O_DIRECTORY);
+
+	if (fd < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(m.text, sizeof(m.text), fmt, ap);
+	va_end(ap);
+	ioctl(fd, DTFS_IOC_MARK, &m);
+	close(fd);
+}
+
+/* Read the dirty log from the last scenario's end up to the mark @end:
+ * the violations' sequence numbers and classes. Waits up to 3 s for the
+ * log writer. */
+void read_log(const char *end, struct evidence *e)
+{
+	struct dt_log_reader *rd = NULL;
+	static struct dt_rec r;
+	static char text[DT_REC_MAX];
+	char err[256];
+	double t0 = now_s();
+
+	if (!ctx.log[0])
+		return;
+	while (now_s() - t0 < 3.0) {
+		int st;
+
+		if (dt_log_reader_open(ctx.log, &rd, err, sizeof(err))) {
+			usleep(20000);
+			continue;
+		}
+		if (ctx.log_off)
+			dt_log_reader_seek(rd, ctx.log_off);
+		while ((st = dt_log_read(rd, &r, text)) == DT_READ_OK) {
+			if (r.event == DTFS_EV_VIOL_NO_NOTIFY && !e->root_seq) {
+				e->root_seq = r.seq;
+				e->root_cls = r.cls;
+			}
+			if (r.event == DTFS_EV_VIOL_NO_BUFFERS &&
+			    !e->symptom_seq) {
+				e->symptom_seq = r.seq;
+				e->symptom_root = r.aux;
+			}
+			if (r.event == DTFS_EV_LOST)
+				e->lost = 1;
+			if (r.event == DTFS_EV_MARK && !strcmp(text, end)) {
+				ctx.log_off = dt_log_reader_offset(rd);
+				e->log_read = 1;
+				dt_log_reader_close(rd);
+				return;
+			}
+		}
+		/* not there yet: keep what was read, wait for the writer */
+		ctx.log_off = dt_log_reader_offset(rd);
+		dt_log_reader_close(rd);
+		usleep(20000);
+	}
+}
+
+/* The counters' difference over the scenario. */
+void evidence_diff(const struct dtfs_status *st0, const struct dtfs_status *st1,
+		   struct evidence *e)
+{
+	e->viol_nn = st1->viol_no_notify - st0->viol_no_notify;
+	e->viol_nb = st1->viol_no_buffers - st0->viol_no_buffers;
+	e->refused = st1->refused - st0->refused;
+	for (unsigned int i = 0; i < DTFS_CLS_SLOTS; i++) {
+		e->cls[i] = st1->dirty_by_class[i] - st0->dirty_by_class[i];
+		if (dtfs_class_is_bypass(i))
+			e->bypass += e->cls[i];
+	}
+	e->notify = e->cls[DTFS_CLS_WRITE_NOTIFY];
+}
+
+/*
+ * The verdict, in one place: what the data says first (a refusal, a lost,
+ * stale or corrupt write), then what dtfs saw (a violation); a SAFE that
+ * needs write-notify as its evidence is only SAFE if write-notify was seen.
+ * @note gets what the verdict rests on beyond the data.
+ */
+int decide_verdict(const struct scenario *sc, const struct outcome *o,
+		   const struct evidence *e, int tracer_on, char *note,
+		   size_t notelen)
+{
+	int v;
+
+	note[0] = 0;
+	switch (o->data) {
+	case D_REFUSED:
+		return V_REFUSED;
+	case D_LOST:
+		return V_LOST_WRITE;
+	case D_STALE:
+		return V_STALE;
+	case D_CORRUPT:
+		return V_CORRUPT;
+	case D_SKIP:
+		return V_SKIP;
+	case D_ERROR:
+		return V_ERROR;
+	}
+	v = e->viol_nn || e->viol_nb ? V_DIRTY_WITHOUT_NOTIFY : V_SAFE;
+	if (v == V_SAFE && (sc->flags & S_NEEDS_NOTIFY)) {
+		if (!tracer_on) {
+			snprintf(note, notelen,
+				 "the dtfs tracer is off: write-notify cannot "
+				 "be seen");
+			return V_SKIP;
+		}
+		if (!e->notify) {
+			snprintf(note, notelen,
+				 " (but no write-notify was observed)");
+			return V_CORRUPT;
+		}
+	}
+	return v;
+}
