@@ -93,7 +93,8 @@ $(B)/dtfs-log: $(B)/tools/dtfs-log.o $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
 PIN_SRCS := tools/pin/main.c tools/pin/scenarios.c tools/pin/pins.c \
-	    tools/pin/evidence.c tools/pin/mount.c tools/pin/report.c
+	    tools/pin/evidence.c tools/pin/mount.c tools/pin/report.c \
+	    tools/pin/kernels.c
 
 $(B)/dtfs-pin: $(PIN_SRCS:%.c=$(B)/%.o) $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_URING) $(LIBS_CORE)
