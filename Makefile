@@ -6,7 +6,8 @@
 #   make crash     the crash campaign (CRASH_ROUNDS=40 CRASH_TIME=900 FSSTRESS=)
 #   make demo      what dtfs is for: a workload's dirty log, a pinned-page race caught,
 #                  dtfs-log check, a timeline SVG, the dtfs-pin matrix (DTFS_DEMO_OUT=DIR)
-#   make bench     the benchmark of tests/bench (dtfs vs null FUSE vs bindfs vs disk)
+#   make bench     the benchmark of tests/bench (dtfs vs null FUSE vs bindfs vs disk;
+#                  FSX=/path/to/fsx for the fsx row)
 #   make vm-check  the VM smoke test (Debian's 6.1 under dtfs-vm; part of check)
 #   make powerfail the fsync promise under power loss: dm-log-writes replay in a VM
 #                  (POWERFAIL_OPS=150 POWERFAIL_POINTS=110 per host filesystem)
@@ -26,7 +27,7 @@ SAN     ?=
 PKGS    := fuse3 rocksdb liburing libbpf
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
-	   -Iinclude -I$(B) $(SAN) $(shell pkg-config --cflags $(PKGS) check 2>/dev/null)
+	   -Iinclude -Icore -I$(B) $(SAN) $(shell pkg-config --cflags $(PKGS) check 2>/dev/null)
 LDFLAGS += $(SAN)
 LIBS_CORE := $(shell pkg-config --libs rocksdb libbpf 2>/dev/null) -lpthread
 LIBS_FUSE := $(shell pkg-config --libs fuse3 2>/dev/null)
@@ -40,9 +41,13 @@ DEB_PKGS := gcc make pkg-config libfuse3-dev fuse3 librocksdb-dev liburing-dev \
 # dtfs-vm and the tests on other kernels (tools/vm, tests/vm, tests/powerfail)
 DEB_PKGS += qemu-system-x86 busybox-static cpio kmod xz-utils python3 xfsprogs dmsetup
 
+STORE_SRCS := core/store/store.c core/store/data.c core/store/alloc.c \
+	      core/store/records.c core/store/fsck.c
+FS_SRCS := core/fs/inode.c core/fs/namei.c core/fs/file.c core/fs/extent.c \
+	   core/fs/dir.c core/fs/xattr.c
 TRACK_SRCS := core/track/dirtylog.c core/track/pagestate.c core/track/classify.c \
 	      core/track/tracer.c core/track/gate.c core/track/track.c
-CORE_SRCS := core/store.c core/fs.c core/fsck.c core/opts.c core/ctl.c $(TRACK_SRCS)
+CORE_SRCS := $(STORE_SRCS) $(FS_SRCS) core/crc32c.c core/opts.c core/ctl.c $(TRACK_SRCS)
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 
 PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl $(B)/dtfs-pin
@@ -80,8 +85,9 @@ $(B)/tracer.skel.h: $(B)/tracer.bpf.o
 
 $(B)/core/track/tracer.o: $(B)/tracer.skel.h
 
+# rebuilt whole: ar would keep the objects of sources that moved or went
 $(B)/libdtcore.a: $(CORE_OBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(B)/dtfs: $(B)/fs/dtfs.o $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FUSE) $(LIBS_CORE)
@@ -208,8 +214,9 @@ powerfail: all
 demo: all
 	@tests/demo.sh $(B) $(DTFS_DEMO_OUT)
 
+# FSX=/path/to/xfstests/ltp/fsx adds the fsx wall-time row.
 bench: all
-	tests/bench/bench.sh $(B)
+	FSX=$(FSX) tests/bench/bench.sh $(B)
 
 install: build
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \

@@ -1118,7 +1118,7 @@ int main(int argc, char *argv[])
 	struct fuse_loop_config *lc = NULL;
 	struct fuse_session *se = NULL;
 	struct dtfs d = {0};
-	struct dt_fs_opts fo = {.create = 1, .blob = !!getenv("DTFS_BLOB")};
+	struct dt_fs_opts fo = {.create = 1};
 	char err[512], store[PATH_MAX], mnt[PATH_MAX], logpath[PATH_MAX];
 	struct stat st;
 	int ret;

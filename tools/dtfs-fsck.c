@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {{"verbose", 0, NULL, 'v'},
 					   {"help", 0, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
-	struct dt_fs_opts o = {.readonly = 1, .blob = 1};
+	struct dt_fs_opts o = {.readonly = 1};
 	struct dt_fs *fs;
 	char err[512];
 	int verbose = 0, c, ret;

@@ -26,19 +26,20 @@
 #define DT_SYMLINK_MAX 4095
 #define DT_XATTR_NAME_MAX 255
 #define DT_XATTR_SIZE_MAX 65536
-#define DT_FORMAT_VERSION 1
+#define DT_FORMAT_VERSION 2
 
 struct dt_fs;
 
 struct dt_fs_opts {
 	int create; /* create the store if absent */
-	int readonly; /* open for fsck: no orphan reclaim, no writes */
-	int blob; /* keep data values in RocksDB blob files (default 1) */
+	int readonly; /* open for fsck: no recovery, no orphan reclaim, no
+		       * writes */
 };
 
-/* Open (and, if asked, create) the store in directory @path. On failure
- * writes a one-line reason into @err. -EBUSY: held by a running daemon;
- * -EPROTO: unknown format version; -ENOTDIR/-ENOENT/-EACCES as usual;
+/* Open (and, if asked, create) the store in directory @path; opened for
+ * writing, a store that was not closed cleanly is recovered first. On
+ * failure writes a one-line reason into @err. -EBUSY: held by a running
+ * daemon; -EPROTO: another format version (version 1 included); -ENOTDIR/-ENOENT/-EACCES as usual;
  * -EUCLEAN: not a dtfs store or damaged records; -EBADMSG: RocksDB found
  * damage (WAL, MANIFEST, CURRENT, a table file) and refuses the open. */
 int dt_fs_open(const char *path, const struct dt_fs_opts *o, struct dt_fs **out,
@@ -98,7 +99,8 @@ ssize_t dt_read(struct dt_fs *fs, uint64_t ino, void *buf, size_t size,
 		off_t off);
 ssize_t dt_write(struct dt_fs *fs, uint64_t ino, const void *buf, size_t size,
 		 off_t off);
-/* Make everything acknowledged so far durable (one WAL sync). */
+/* Make everything acknowledged so far durable against power loss: the
+ * data file, then the WAL; concurrent calls share one sync. */
 int dt_sync(struct dt_fs *fs);
 
 /* mode: 0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE|KEEP_SIZE,
@@ -137,8 +139,8 @@ int dt_removexattr(struct dt_fs *fs, uint64_t ino, const char *name);
 #include <stdio.h>
 long dt_fsck(struct dt_fs *fs, FILE *report, int verbose);
 
-/* Data chunk size of the store (bytes). */
-#define DT_CHUNK_SHIFT 16
-#define DT_CHUNK_SIZE (1UL << DT_CHUNK_SHIFT)
+/* Block size of file data: holes, SEEK_DATA/SEEK_HOLE and st_blocks are
+ * exact to it. */
+#define DT_DATA_BLOCK 4096
 
 #endif

@@ -129,7 +129,7 @@ expect_verdict "$T/m.out" odirect-gated/msync DIRTY_WITHOUT_NOTIFY
 umount_dtfs
 
 # SIGINT in the middle: exit 130, nothing left mounted or on disk
-"$PIN" --repeat 100 --run 'odirect-gated/*' > "$T/int.out" 2>&1 &
+"$PIN" --repeat 10000 --run 'odirect-gated/*' > "$T/int.out" 2>&1 &
 pid=$!
 sleep 2
 kill -INT $pid

@@ -23,7 +23,9 @@
 #include <rocksdb/c.h>
 #include "dtfs/core.h"
 
-#define CH ((off_t)DT_CHUNK_SIZE)
+/* one block map: 16 data blocks */
+#define CH ((off_t)(16 * DT_DATA_BLOCK))
+#define BLK ((off_t)DT_DATA_BLOCK)
 #define MIB ((off_t)1 << 20)
 
 static char tmpl[64];
@@ -290,26 +292,60 @@ START_TEST(test_store_reopen)
 }
 END_TEST
 
-START_TEST(test_store_blob)
+/* Holes, SEEK_DATA/SEEK_HOLE and st_blocks are exact to the 4 KiB block;
+ * fallocated blocks count and writing into them does not count again. */
+START_TEST(test_store_blocks)
 {
-	static char a[3 * CH + 5], b[3 * CH + 5];
-	struct dt_fs_opts o = {.create = 0, .blob = 1};
-	uint64_t f;
+	static char a[3 * BLK], b[3 * BLK];
+	uint64_t f = mkfile(DT_ROOT_INO, "f");
 
-	dt_fs_close(fs);
-	fs = open_opts(&o);
-	f = mkfile(DT_ROOT_INO, "f");
-	fill(a, sizeof(a), 9);
-	ck_assert_int_eq(dt_write(fs, f, a, sizeof(a), 100),
-			 (ssize_t)sizeof(a));
-	dt_fs_close(fs);
-	fs = open_opts(&o);
-	ck_assert_int_eq(dt_read(fs, f, b, sizeof(b), 100), (ssize_t)sizeof(b));
+	fill(a, sizeof(a), 5);
+	ck_assert_int_eq(dt_write(fs, f, "x", 1, 2 * BLK), 1);
+	ck_assert_int_eq(blocks_of(f), BLK / 512);
+	ck_assert_int_eq(dt_lseek(fs, f, 0, SEEK_DATA), 2 * BLK);
+	ck_assert_int_eq(dt_lseek(fs, f, 0, SEEK_HOLE), 0);
+	ck_assert_int_eq(dt_write(fs, f, a, BLK, 4 * BLK), BLK);
+	ck_assert_int_eq(dt_lseek(fs, f, 2 * BLK + 1, SEEK_HOLE), 3 * BLK);
+	ck_assert_int_eq(dt_lseek(fs, f, 3 * BLK, SEEK_DATA), 4 * BLK);
+	ck_assert_int_eq(blocks_of(f), 2 * BLK / 512);
+	/* a hole between two data blocks of one map reads as zeros */
+	ck_assert_int_eq(dt_read(fs, f, b, 3 * BLK, 2 * BLK), 3 * BLK);
+	ck_assert_int_eq(b[0], 'x');
+	ck_assert(all_zero(b + 1, 2 * BLK - 1));
+	ck_assert_mem_eq(b + 2 * BLK, a, BLK);
+	/* punch one block out of the middle of data */
+	ck_assert_int_eq(dt_write(fs, f, a, 3 * BLK, 8 * BLK), 3 * BLK);
+	ck_assert_int_eq(
+		dt_fallocate(fs, f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			     9 * BLK, BLK),
+		0);
+	ck_assert_int_eq(dt_lseek(fs, f, 8 * BLK, SEEK_HOLE), 9 * BLK);
+	ck_assert_int_eq(dt_lseek(fs, f, 9 * BLK, SEEK_DATA), 10 * BLK);
+	ck_assert_int_eq(blocks_of(f), 4 * BLK / 512);
+	/* fallocate: 16 new blocks count; writing into them does not */
+	uint64_t g = mkfile(DT_ROOT_INO, "g");
+	ck_assert_int_eq(dt_fallocate(fs, g, 0, 0, CH), 0);
+	ck_assert_int_eq(blocks_of(g), CH / 512);
+	ck_assert_int_eq(dt_lseek(fs, g, 0, SEEK_DATA), -ENXIO);
+	ck_assert_int_eq(dt_write(fs, g, a, sizeof(a), 100), sizeof(a));
+	ck_assert_int_eq(blocks_of(g), CH / 512);
+	ck_assert_int_eq(dt_read(fs, g, b, sizeof(b), 100), sizeof(b));
 	ck_assert_mem_eq(a, b, sizeof(a));
+	ck_assert_int_eq(dt_read(fs, g, b, 100, 0), 100);
+	ck_assert(all_zero(b, 100));
+	/* ... and survive a reopen */
+	reopen();
+	ck_assert_int_eq(blocks_of(g), CH / 512);
+	ck_assert_int_eq(dt_read(fs, g, b, sizeof(b), 100), sizeof(b));
+	ck_assert_mem_eq(a, b, sizeof(a));
+	/* truncate drops blocks fallocated past the end too */
+	ck_assert_int_eq(
+		dt_fallocate(fs, g, FALLOC_FL_KEEP_SIZE, 2 * CH, CH), 0);
+	ck_assert_int_eq(blocks_of(g), 2 * CH / 512);
+	struct stat in = {.st_size = 10}, st;
+	ck_assert_int_eq(dt_setattr(fs, g, &in, DT_SET_SIZE, &st), 0);
+	ck_assert_int_eq(blocks_of(g), BLK / 512);
 	fsck_clean();
-	reopen(); /* and without blob files */
-	ck_assert_int_eq(dt_read(fs, f, b, sizeof(b), 100), (ssize_t)sizeof(b));
-	ck_assert_mem_eq(a, b, sizeof(a));
 }
 END_TEST
 
@@ -379,7 +415,8 @@ static void put_raw(const char *key, size_t kl, const char *val)
 	rocksdb_options_destroy(o);
 }
 
-/* The format record is "S" "format" -> "dtfs-store <version>" (core/store.h). */
+/* The format record is "S" "format" -> "dtfs-store <version>"
+ * (core/store/records.h). */
 START_TEST(test_store_version)
 {
 	struct dt_fs_opts fo = {0};
@@ -395,6 +432,12 @@ START_TEST(test_store_version)
 	ck_assert_ptr_nonnull(strstr(err, "99"));
 	ck_assert_int_eq(dt_fs_open(store, &fo, &f2, err, sizeof(err)),
 			 -EPROTO); /* the failed open released its locks */
+	/* a version-1 store (file data in RocksDB): named, with what to do */
+	put_raw("Sformat", 7, "dtfs-store 1");
+	ck_assert_int_eq(dt_fs_open(store, &fo, &f2, err, sizeof(err)),
+			 -EPROTO);
+	ck_assert_ptr_nonnull(strstr(err, "version 1"));
+	ck_assert_ptr_nonnull(strstr(err, "copy the files to a new store"));
 	put_raw("Sformat", 7, "garbage");
 	ck_assert_int_eq(dt_fs_open(store, &fo, &f2, err, sizeof(err)),
 			 -EUCLEAN);
@@ -1278,7 +1321,7 @@ static int crash_child(const char *path)
 	struct dt_fs_opts o = {0};
 	struct dt_fs *f;
 	struct stat st;
-	char err[256], big[3 * DT_CHUNK_SIZE];
+	char err[256], big[3 * CH];
 	uint64_t a, b;
 
 	if (dt_fs_open(path, &o, &f, err, sizeof(err)))
@@ -1302,6 +1345,47 @@ static int crash_child(const char *path)
 	       (unsigned long long)st.st_ino);
 	fflush(stdout);
 	_exit(0); /* a dead daemon: no release, no close */
+}
+
+/*
+ * The child of test_power_cut: data written and synced, then written again
+ * without a sync, then the daemon dies. Prints the inodes, and the data
+ * file's size at the sync: what a power cut right after it could keep.
+ */
+static int powercut_child(const char *path)
+{
+	struct dt_fs_opts o = {0};
+	struct dt_fs *f;
+	struct stat st, sb;
+	char err[256], v1[2 * CH], v2[CH], dpath[4200];
+	uint64_t a, b;
+
+	if (dt_fs_open(path, &o, &f, err, sizeof(err)))
+		return 2;
+	memset(v1, '1', sizeof(v1));
+	memset(v2, '2', sizeof(v2));
+	if (dt_create(f, DT_ROOT_INO, "a", 0644, 0, 0, O_RDWR, &st))
+		return 3;
+	a = st.st_ino;
+	if (dt_write(f, a, v1, sizeof(v1), 0) != (ssize_t)sizeof(v1) ||
+	    dt_sync(f))
+		return 4;
+	snprintf(dpath, sizeof(dpath), "%s/data", path);
+	if (stat(dpath, &sb))
+		return 5;
+	/* after the sync: an overwrite, a write into a hole, a new file */
+	if (dt_write(f, a, v2, sizeof(v2), 100) != (ssize_t)sizeof(v2) ||
+	    dt_write(f, a, "x", 1, 5 * CH) != 1)
+		return 6;
+	if (dt_create(f, DT_ROOT_INO, "b", 0644, 0, 0, O_RDWR, &st) ||
+	    dt_write(f, st.st_ino, v2, 3 * DT_DATA_BLOCK, 0) !=
+		    3 * DT_DATA_BLOCK)
+		return 7;
+	b = st.st_ino;
+	printf("%llu %llu %lld\n", (unsigned long long)a, (unsigned long long)b,
+	       (long long)sb.st_size);
+	fflush(stdout);
+	_exit(0);
 }
 
 /* this binary, for the crash child: argv[0] made absolute (under valgrind
@@ -1357,6 +1441,83 @@ START_TEST(test_orphan_crash)
 	ck_assert_mem_eq(buf, "hello", 5);
 	fsck_clean();
 	reopen();
+	fsck_clean();
+}
+END_TEST
+
+/*
+ * A power cut: the WAL kept the maps of writes made after the last sync,
+ * the data file lost their blocks. The next mount rolls each such block
+ * back to what it held at the sync (or to a hole), never garbage, never
+ * EIO; a read-only fsck before that mount reports them as pending, not as
+ * damage.
+ */
+START_TEST(test_power_cut)
+{
+	unsigned long long a = 0, b = 0;
+	long long synced = 0;
+	struct dt_fs_opts ro = {.readonly = 1};
+	static char buf[6 * CH], want[6 * CH];
+	char dpath[200];
+	struct stat st;
+	int p[2], status, fd;
+	FILE *in;
+	pid_t pid;
+
+	dt_fs_close(fs);
+	fs = NULL;
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		close(p[1]);
+		execl(self_exe, "test_core", "--powercut-child", store,
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	in = fdopen(p[0], "r");
+	ck_assert_int_eq(fscanf(in, "%llu %llu %lld", &a, &b, &synced), 3);
+	fclose(in);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* the power cut: every data block written after the sync is zeros */
+	snprintf(dpath, sizeof(dpath), "%s/data", store);
+	fd = open(dpath, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_gt(st.st_size, synced);
+	ck_assert_int_eq(fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+					       FALLOC_FL_KEEP_SIZE,
+				   synced, st.st_size - synced),
+			 0);
+	close(fd);
+	/* read-only: pending roll-backs, no problem */
+	fs = open_opts(&ro);
+	fsck_clean();
+	dt_fs_close(fs);
+	fs = NULL;
+	/* the mount rolls back */
+	fs = open_store(0);
+	memset(want, '1', 2 * CH);
+	memset(want + 2 * CH, 0, sizeof(want) - 2 * CH);
+	ck_assert_int_eq(size_of(a), 5 * CH + 1);
+	ck_assert_int_eq(dt_read(fs, a, buf, sizeof(buf), 0), 5 * CH + 1);
+	ck_assert_mem_eq(buf, want, 5 * CH + 1);
+	ck_assert_int_eq(blocks_of(a), 2 * CH / 512);
+	ck_assert_int_eq(size_of(b), 3 * DT_DATA_BLOCK);
+	ck_assert_int_eq(dt_read(fs, b, buf, sizeof(buf), 0),
+			 3 * DT_DATA_BLOCK);
+	ck_assert(all_zero(buf, 3 * DT_DATA_BLOCK));
+	ck_assert_int_eq(blocks_of(b), 0);
+	fsck_clean();
+	/* and the rolled-back file is written as any other */
+	ck_assert_int_eq(dt_write(fs, a, "zz", 2, CH), 2);
+	reopen();
+	ck_assert_int_eq(dt_read(fs, a, buf, 4, CH - 1), 4);
+	ck_assert_mem_eq(buf, "1zz1", 4);
 	fsck_clean();
 }
 END_TEST
@@ -1643,7 +1804,7 @@ static Suite *core_suite(void)
 		int timeout;
 	} tests[] = {
 		{"store", test_store_reopen, 60},
-		{"store", test_store_blob, 60},
+		{"store", test_store_blocks, 60},
 		{"store", test_store_refusals, 60},
 		{"store", test_store_version, 60},
 		{"inodes", test_nodes, 60},
@@ -1665,6 +1826,7 @@ static Suite *core_suite(void)
 		{"orphans", test_orphan_release, 60},
 		{"orphans", test_orphan_close, 60},
 		{"orphans", test_orphan_crash, 60},
+		{"store", test_power_cut, 60},
 		{"fsck", test_fsck_workload, 60},
 		{"dirs", test_readdir, 60},
 		{"times", test_times, 60},
@@ -1691,6 +1853,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--crash-child"))
 		return crash_child(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--powercut-child"))
+		return powercut_child(argv[2]);
 	if (strchr(argv[0], '/') && !realpath(argv[0], self_exe))
 		strcpy(self_exe, "/proc/self/exe");
 	sr = srunner_create(core_suite());

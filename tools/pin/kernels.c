@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,18 @@ static void find_vm(const char *self, char *buf, size_t len)
 	snprintf(buf, len, "dtfs-vm");
 }
 
+static volatile pid_t running; /* the kernel's run, for the signals */
+static volatile sig_atomic_t stopped;
+
+/* SIGINT, SIGTERM, SIGHUP: stop the run under way (dtfs-vm stops its
+ * guest), report nothing more. */
+static void on_stop(int sig)
+{
+	stopped = sig;
+	if (running > 0)
+		kill(running, SIGTERM);
+}
+
 /* Runs argv with stdout into k->out; stderr passes through. */
 static void run_capture(char **argv, struct krun *k)
 {
@@ -105,6 +118,9 @@ static void run_capture(char **argv, struct krun *k)
 			strerror(errno));
 		_exit(127);
 	}
+	running = pid;
+	if (stopped)
+		kill(pid, SIGTERM);
 	close(pfd[1]);
 	for (;;) {
 		ssize_t n;
@@ -127,6 +143,7 @@ static void run_capture(char **argv, struct krun *k)
 		k->out[k->len] = 0;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	running = 0;
 	k->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -305,6 +322,11 @@ int run_kernels(int argc, char **argv, const char *list, int json)
 	int nk = 0, nrows = 0, nargs = 0, worst = 0;
 	ssize_t n;
 
+	struct sigaction sa = {.sa_handler = on_stop};
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	memset(ks, 0, sizeof(ks));
 	copy = strdup(list);
 	if (!copy)
@@ -364,6 +386,13 @@ int run_kernels(int argc, char **argv, const char *list, int json)
 			strcmp(ks[i].name, "host") ? "in a VM (dtfs-vm)"
 						   : "here");
 		run_capture(full, &ks[i]);
+		if (stopped) {
+			fprintf(stderr,
+				"dtfs-pin: interrupted; the run on %s "
+				"was stopped\n",
+				ks[i].name);
+			exit(130);
+		}
 		collect(&ks[i], i, rows, &nrows);
 		fprintf(stderr, "dtfs-pin: kernel %s (%s): exit %d\n",
 			ks[i].name, ks[i].release[0] ? ks[i].release : "?",

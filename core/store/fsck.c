@@ -1,22 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Offline consistency check of a store: dirents against inodes, link
- * counts, directory parents, data chunks against sizes and block counts,
- * symlink targets, xattrs and orphans of dead inodes.
+ * counts, directory parents, block maps against sizes and block counts,
+ * every data block against its checksum, the allocation of the data file
+ * (blocks out of range, owned twice, or holding host space while no map
+ * points to them), symlink targets, xattrs and orphans of dead inodes.
+ * dtfs-fsck never writes.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "fs/fs.h"
 
 struct fsck_ino {
 	uint64_t ino;
 	struct dt_irec rec;
 	uint64_t links; /* dirents naming it */
 	uint64_t subdirs; /* directories among its entries */
-	uint64_t blocks; /* counted from its chunks */
+	uint64_t blocks; /* counted from its maps */
 	int orphan;
 	int has_link;
 };
@@ -26,6 +32,10 @@ struct fsck {
 	size_t n, cap;
 	long problems;
 	FILE *out;
+	int verbose;
+	struct dt_alloc owners; /* data blocks seen in maps */
+	uint64_t data_end; /* blocks in the data file */
+	uint64_t rolled_back, data_blocks, out_of_range, doubly;
 };
 
 static struct fsck_ino *find(struct fsck *f, uint64_t ino)
@@ -59,7 +69,7 @@ static void problem(struct fsck *f, const char *fmt, ...)
 }
 
 /* Iterate all keys with prefix @type, calling @fn. */
-static void scan(struct dt_fs *fs, char type, struct fsck *f,
+static void scan(struct dt_store *st, char type, struct fsck *f,
 		 void (*fn)(struct fsck *, const char *, size_t, const char *,
 			    size_t))
 {
@@ -69,7 +79,7 @@ static void scan(struct dt_fs *fs, char type, struct fsck *f,
 	char *err = NULL;
 
 	rocksdb_readoptions_set_verify_checksums(ro, 1);
-	it = rocksdb_create_iterator(fs->db, ro);
+	it = rocksdb_create_iterator(st->db, ro);
 	for (rocksdb_iter_seek(it, &type, 1); rocksdb_iter_valid(it);
 	     rocksdb_iter_next(it)) {
 		size_t kl, vl;
@@ -96,7 +106,9 @@ static void load_inode(struct fsck *f, const char *k, size_t kl, const char *v,
 {
 	struct fsck_ino *i;
 
-	if (kl != 9 || vl != sizeof(struct dt_irec)) {
+	struct dt_irec r;
+
+	if (kl != 9 || dt_irec_decode(v, vl, &r)) {
 		problem(f, "inode record with bad key/value size (%zu/%zu)", kl,
 			vl);
 		return;
@@ -113,7 +125,7 @@ static void load_inode(struct fsck *f, const char *k, size_t kl, const char *v,
 	i = &f->v[f->n++];
 	memset(i, 0, sizeof(*i));
 	i->ino = dt_get_be64(k + 1);
-	memcpy(&i->rec, v, sizeof(i->rec));
+	i->rec = r;
 }
 
 static void check_dirent(struct fsck *f, const char *k, size_t kl,
@@ -121,13 +133,13 @@ static void check_dirent(struct fsck *f, const char *k, size_t kl,
 {
 	uint64_t dir = dt_get_be64(k + 1), child;
 	struct fsck_ino *d = find(f, dir), *c;
+	uint32_t type;
 
-	if (kl <= 9 || vl != 9) {
+	if (kl <= 9 || dt_dirent_decode(v, vl, &child, &type)) {
 		problem(f, "directory %llu: malformed entry",
 			(unsigned long long)dir);
 		return;
 	}
-	memcpy(&child, v, 8);
 	c = find(f, child);
 	if (!d || !S_ISDIR(d->rec.mode))
 		problem(f, "entry '%.*s' in %llu, which is not a directory",
@@ -141,7 +153,7 @@ static void check_dirent(struct fsck *f, const char *k, size_t kl,
 		return;
 	}
 	c->links++;
-	if (((unsigned)(unsigned char)v[8] << 12) != (c->rec.mode & S_IFMT))
+	if (type != (c->rec.mode & S_IFMT))
 		problem(f, "entry '%.*s' in %llu: type differs from inode %llu",
 			(int)(kl - 9), k + 9, (unsigned long long)dir,
 			(unsigned long long)child);
@@ -158,30 +170,108 @@ static void check_dirent(struct fsck *f, const char *k, size_t kl,
 	}
 }
 
-static void check_chunk(struct fsck *f, const char *k, size_t kl, const char *v,
-			size_t vl)
+static void check_slot(void *ctx, uint64_t ino, uint64_t lblk,
+		       const struct dt_slot *sl, int verdict)
 {
-	uint64_t ino = dt_get_be64(k + 1), idx;
+	struct fsck *f = ctx;
 	struct fsck_ino *i = find(f, ino);
+	unsigned long long in = ino, lb = lblk, pb = sl->pblk;
 
-	(void)v;
-	if (kl != 17) {
-		problem(f, "data key of inode %llu malformed",
-			(unsigned long long)ino);
+	if (verdict == DT_SV_ROLLED_BACK) {
+		f->rolled_back++;
+		if (f->verbose)
+			fprintf(f->out,
+				"inode %llu block %llu: written after the last "
+				"sync, did not reach the disk: rolled back at "
+				"the next mount\n",
+				in, lb);
+	}
+	if (sl->kind == DT_SLOT_HOLE) {
+		/* the mount will take it off the inode's block count */
+		if (i && verdict == DT_SV_ROLLED_BACK)
+			i->blocks += DT_BLOCK_SIZE >> 9;
 		return;
 	}
-	idx = dt_get_be64(k + 9);
 	if (!i) {
-		problem(f, "data chunk %llu of missing inode %llu",
-			(unsigned long long)idx, (unsigned long long)ino);
+		problem(f, "block map of missing inode %llu (block %llu)", in,
+			lb);
 		return;
 	}
-	if (vl > DT_CHUNK_SIZE || idx * DT_CHUNK_SIZE + vl > i->rec.size)
+	i->blocks += DT_BLOCK_SIZE >> 9;
+	if (sl->kind == DT_SLOT_DATA) {
+		f->data_blocks++;
+		if (lblk << DT_BLOCK_SHIFT >= i->rec.size)
+			problem(f,
+				"inode %llu: data block %llu past its size "
+				"%llu",
+				in, lb, (unsigned long long)i->rec.size);
+		if (sl->pblk >= f->data_end) {
+			f->out_of_range++;
+			problem(f,
+				"inode %llu block %llu: map points past the "
+				"data file (block %llu of %llu)",
+				in, lb, pb, (unsigned long long)f->data_end);
+			return;
+		}
+	}
+	if (dt_alloc_mark(&f->owners, sl->pblk, 1)) {
+		f->doubly++;
 		problem(f,
-			"inode %llu: chunk %llu holds %zu bytes past size %llu",
-			(unsigned long long)ino, (unsigned long long)idx, vl,
-			(unsigned long long)i->rec.size);
-	i->blocks += ((vl + 4095) & ~4095ULL) >> 9;
+			"inode %llu block %llu: data block %llu is owned "
+			"twice",
+			in, lb, pb);
+	}
+	if (verdict == DT_SV_DAMAGED)
+		problem(f,
+			"inode %llu block %llu: checksum mismatch in data "
+			"block %llu (reads as EIO)",
+			in, lb, pb);
+	if (verdict == DT_SV_LOST)
+		problem(f,
+			"inode %llu block %llu: written after the last sync, "
+			"and neither it nor its previous version verifies "
+			"(reads as EIO)",
+			in, lb);
+}
+
+static void bad_map(void *ctx, uint64_t ino, uint64_t idx, const char *what)
+{
+	problem(ctx, "inode %llu: %s (blocks %llu-%llu)",
+		(unsigned long long)ino, what,
+		(unsigned long long)(idx * DT_MAP_SLOTS),
+		(unsigned long long)(idx * DT_MAP_SLOTS + DT_MAP_SLOTS - 1));
+}
+
+/*
+ * After a clean close every block no map points to was punched out of
+ * the data file: host space behind such a block is leaked.
+ */
+static void check_leaks(struct dt_store *st, struct fsck *f)
+{
+	off_t end = (off_t)(f->data_end << DT_BLOCK_SHIFT), pos = 0;
+	uint64_t leaked = 0;
+
+	while (pos < end) {
+		off_t d = lseek(st->datafd, pos, SEEK_DATA), h;
+
+		if (d < 0)
+			break;
+		h = lseek(st->datafd, d, SEEK_HOLE);
+		if (h < 0)
+			h = end;
+		for (uint64_t b = (uint64_t)d >> DT_BLOCK_SHIFT;
+		     b < ((uint64_t)h + DT_BLOCK_SIZE - 1) >> DT_BLOCK_SHIFT;
+		     b++)
+			if (b && !(b < f->owners.nbits &&
+				   (f->owners.bits[b >> 6] >> (b & 63)) & 1))
+				leaked++;
+		pos = h;
+	}
+	if (leaked)
+		problem(f,
+			"%llu data blocks hold space on the host but belong to "
+			"no file (leaked)",
+			(unsigned long long)leaked);
 }
 
 static void check_link(struct fsck *f, const char *k, size_t kl, const char *v,
@@ -224,17 +314,30 @@ static void check_xattr(struct fsck *f, const char *k, size_t kl, const char *v,
 
 long dt_fsck(struct dt_fs *fs, FILE *out, int verbose)
 {
-	struct fsck f = {.out = out};
+	struct dt_store *st = &fs->st;
+	struct fsck f = {.out = out, .verbose = verbose};
 	long pending = 0;
+	struct stat sb;
+	int ret;
 
-	scan(fs, DT_K_INODE, &f, load_inode);
+	if (fstat(st->datafd, &sb) < 0)
+		return -errno;
+	f.data_end = ((uint64_t)sb.st_size + DT_BLOCK_SIZE - 1) >>
+		     DT_BLOCK_SHIFT;
+	if (dt_alloc_init(&f.owners, f.data_end))
+		return -ENOMEM;
+	scan(st, DT_K_INODE, &f, load_inode);
 	if (!find(&f, DT_ROOT_INO))
 		problem(&f, "root inode missing");
-	scan(fs, DT_K_DIRENT, &f, check_dirent);
-	scan(fs, DT_K_DATA, &f, check_chunk);
-	scan(fs, DT_K_LINK, &f, check_link);
-	scan(fs, DT_K_ORPHAN, &f, check_orphan);
-	scan(fs, DT_K_XATTR, &f, check_xattr);
+	scan(st, DT_K_DIRENT, &f, check_dirent);
+	ret = dt_data_scan(st, NULL, 1, check_slot, bad_map, &f);
+	if (ret)
+		problem(&f, "block maps unreadable: %s", strerror(-ret));
+	if (st->was_clean && fs->readonly)
+		check_leaks(st, &f);
+	scan(st, DT_K_LINK, &f, check_link);
+	scan(st, DT_K_ORPHAN, &f, check_orphan);
+	scan(st, DT_K_XATTR, &f, check_xattr);
 	for (size_t n = 0; n < f.n; n++) {
 		struct fsck_ino *i = &f.v[n];
 		unsigned long long ino = i->ino;
@@ -281,8 +384,18 @@ long dt_fsck(struct dt_fs *fs, FILE *out, int verbose)
 			problem(&f, "inode %llu: orphan record but %u links",
 				ino, i->rec.nlink);
 	}
-	if (verbose)
-		fprintf(out, "%zu inodes, %ld pending orphans\n", f.n, pending);
+	if (verbose) {
+		fprintf(out,
+			"%zu inodes, %ld pending orphans, %llu data blocks "
+			"verified, %llu blocks to roll back at the next mount\n",
+			f.n, pending, (unsigned long long)f.data_blocks,
+			(unsigned long long)f.rolled_back);
+		if (!st->was_clean)
+			fprintf(out,
+				"not closed cleanly: the next mount recovers "
+				"and gives free space back to the host\n");
+	}
+	dt_alloc_destroy(&f.owners);
 	free(f.v);
 	return f.problems;
 }
