@@ -143,6 +143,11 @@ die() {
 }
 
 # --- 1. record -----------------------------------------------------------
+# The harness's own test: no periodic writeback, so only syncs write data.
+if [ -n "${PF_HOLD_WRITEBACK:-}" ]; then
+	sysctl -qw vm.dirty_writeback_centisecs=0 vm.dirty_expire_centisecs=360000 ||
+		die "sysctl vm.dirty_*"
+fi
 truncate -s "$size" "$W/data.img" && truncate -s 2G "$W/log.img" || die "images in $W"
 LD=$(losetup -f --show "$W/data.img") && LL=$(losetup -f --show "$W/log.img") || die "losetup"
 dmsetup create "$dm" --table "0 $(blockdev --getsz "$LD") log-writes $LD $LL" ||

@@ -34,12 +34,13 @@
  * check: DIR is the store after a replayed power cut, mounted by dtfs.
  * --mark TEXT is the last mark in the replayed part of the log ("" when
  * none): the syncs up to that mark's K were complete, so every operation
- * before the last fsync/fdatasync among them is covered. For each name,
- * the file must be in the state it had after the last covered operation,
- * or in a state a later operation gave it (those may or may not have
- * reached the disk); names other than f0..f7 must not exist; and all of
- * them together must be the state after one operation from the covered
- * one on (the store applies its journal in order). A failure
+ * before the last fsync/fdatasync among them is covered. Each name must
+ * exist or not, and have a size, as after the covered operations or as a
+ * later operation left it, and each 4 KiB block must hold what it held in
+ * one of those states (a later operation may or may not have reached the
+ * disk, block by block); a name no later operation touched must be as the
+ * covered operations left it, byte for byte. Names other than f0..f7 must
+ * not exist. A failure
  * is one line per name: the point, the covered operation whose result is
  * missing, and what was found (absent, or size and the first differing
  * byte). Prints "check LABEL: ok, K syncs, O operations covered" or the
@@ -111,15 +112,6 @@ static unsigned char pattern(long n, uint64_t off)
 
 	x ^= x >> 29;
 	return (unsigned char)(1 + (x + off) % 255);
-}
-
-static uint64_t fnv(const unsigned char *p, uint64_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (uint64_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
 }
 
 static void model_init(struct file *fs)
@@ -473,30 +465,6 @@ static struct op *read_journal(const char *jpath, long *nops)
 	return ops;
 }
 
-struct allowed {
-	int n;
-	struct {
-		int exists;
-		uint64_t size, hash;
-	} s[512];
-};
-
-static void allow(struct allowed *al, const struct file *f)
-{
-	uint64_t h = f->exists ? fnv(f->data, f->size) : 0;
-
-	for (int i = 0; i < al->n; i++)
-		if (al->s[i].exists == f->exists && al->s[i].size == f->size &&
-		    al->s[i].hash == h)
-			return;
-	if (al->n < (int)(sizeof(al->s) / sizeof(al->s[0]))) {
-		al->s[al->n].exists = f->exists;
-		al->s[al->n].size = f->size;
-		al->s[al->n].hash = h;
-		al->n++;
-	}
-}
-
 static void describe(char *buf, size_t len, const struct op *o)
 {
 	int n = snprintf(buf, len, "op %ld (%s f%d", o->n, kind_name[o->kind],
@@ -513,99 +481,108 @@ static void describe(char *buf, size_t len, const struct op *o)
 		snprintf(buf + n, len - (size_t)n, ")");
 }
 
-struct seen {
-	int exists;
-	uint64_t size, hash;
+/* What one name holds after the replayed power cut. */
+struct actual {
+	int exists, read_ok;
+	uint64_t size;
+	unsigned char *data;
+	/* which candidate states explained it */
+	int exist_ok, size_ok;
+	unsigned char matched[MAXSIZE / 4096 + 1];
 };
 
-static int fits(const struct file *f, const struct seen *g)
+#define BLK 4096u
+
+static uint64_t nblocks(uint64_t size)
 {
-	if (f->exists != g->exists)
+	return (size + BLK - 1) / BLK;
+}
+
+/* Marks what candidate state m of the name explains in a. */
+static void explain(struct actual *a, const struct file *m)
+{
+	if (m->exists != a->exists)
+		return;
+	a->exist_ok = 1;
+	if (!a->exists)
+		return;
+	if (m->size == a->size)
+		a->size_ok = 1;
+	for (uint64_t b = 0; b < nblocks(a->size); b++) {
+		uint64_t off = b * BLK,
+			 n = a->size - off < BLK ? a->size - off : BLK;
+
+		/* the model's bytes past its size are zeros */
+		if (!a->matched[b] && !memcmp(a->data + off, m->data + off, n))
+			a->matched[b] = 1;
+	}
+}
+
+static int read_actual(const char *dir, int f, struct actual *a,
+		       const char *label)
+{
+	char p[4096];
+	struct stat st;
+	int fd;
+	ssize_t r;
+
+	path_of(p, sizeof(p), dir, f);
+	a->read_ok = 0;
+	if (lstat(p, &st)) {
+		if (errno != ENOENT) {
+			printf("FAIL %s: f%d: lstat: %s\n", label, f,
+			       strerror(errno));
+			return -1;
+		}
+		a->exists = 0;
+		a->read_ok = 1;
 		return 0;
-	return !g->exists ||
-	       (f->size == g->size && fnv(f->data, f->size) == g->hash);
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > MAXSIZE) {
+		printf("FAIL %s: f%d is not a regular file of at most 1 MiB "
+		       "(mode %o, size %lld)\n",
+		       label, f, st.st_mode, (long long)st.st_size);
+		return -1;
+	}
+	fd = open(p, O_RDONLY);
+	r = fd < 0 ? -1 : pread(fd, a->data, (size_t)st.st_size, 0);
+	if (fd >= 0)
+		close(fd);
+	if (r != st.st_size) {
+		printf("FAIL %s: f%d: read %lld bytes: %s\n", label, f,
+		       (long long)st.st_size,
+		       r < 0 ? strerror(errno) : "short read");
+		return -1;
+	}
+	a->exists = 1;
+	a->size = (uint64_t)st.st_size;
+	a->read_ok = 1;
+	return 0;
 }
 
 /*
- * Each file fits the states allowed to it; now all of them together must
- * be the state after one operation j from the covered one on: the store
- * applies its journal in order, so a later operation is never durable
- * without an earlier one. (A name-by-name check alone lets a lost write
- * pass when a later unlink or rename of that name explains its absence.)
+ * The rule (dtfs(8), DURABILITY): what a completed sync covered is there;
+ * after it nothing is promised but that no garbage appears. So each name
+ * must exist (or not) and have a size as the state the covered operations
+ * left it in or as a later operation left it, and each of its 4 KiB
+ * blocks must hold what that block held in one of those states (a block
+ * written after the sync may be rolled back to its synced contents, a
+ * hole if it was new). A name no later operation touched has exactly one
+ * such state: the covered one, byte for byte.
  */
-static int check_prefix(const struct op *ops, long nops, long covered,
-			long sync_op, const struct seen *seen,
-			const long *last_change, const char *label)
-{
-	struct file m[NNAMES];
-	int match[NNAMES], first_bad = -1, all = 1;
-	long first_fit[NNAMES];
-	char what[160], later[160];
-
-	model_init(m);
-	for (long i = 0; i <= covered; i++)
-		model_apply(m, &ops[i]);
-	for (int f = 0; f < NNAMES; f++) {
-		match[f] = fits(&m[f], &seen[f]);
-		first_fit[f] = match[f] ? covered : -1;
-		all &= match[f];
-	}
-	for (long i = covered + 1; i < nops && !all; i++) {
-		unsigned changed = model_apply(m, &ops[i]);
-
-		all = 1;
-		for (int f = 0; f < NNAMES; f++) {
-			if (changed & (1u << f)) {
-				match[f] = fits(&m[f], &seen[f]);
-				if (match[f] && first_fit[f] < 0)
-					first_fit[f] = i;
-			}
-			all &= match[f];
-		}
-	}
-	for (int f = 0; f < NNAMES; f++)
-		free(m[f].data);
-	if (all)
-		return 0;
-	for (int f = 0; f < NNAMES; f++)
-		if (first_fit[f] > covered &&
-		    (first_bad < 0 || first_fit[f] < first_fit[first_bad]))
-			first_bad = f;
-	if (first_bad < 0 || last_change[first_bad] < 0) {
-		printf("FAIL %s: the files are the state after no single "
-		       "operation from op %ld on\n",
-		       label, covered);
-		return 1;
-	}
-	describe(what, sizeof(what), &ops[last_change[first_bad]]);
-	describe(later, sizeof(later), &ops[first_fit[first_bad]]);
-	printf("FAIL %s: f%d: %s, covered by %s %ld (op %ld), is not "
-	       "durable: f%d is as the later %s left it, but the other files "
-	       "are not as after that operation\n",
-	       label, first_bad, what,
-	       sync_op >= 0 ? kind_name[ops[sync_op].kind] : "-",
-	       sync_op >= 0 ? ops[sync_op].sync : -1L, sync_op, first_bad,
-	       later);
-	return 1;
-}
-
 static int cmd_check(const char *dir, const char *jpath, const char *marktext,
 		     const char *label)
 {
-	long nops, k = -1, covered = -1, syncs = 0;
+	long nops, k = -1, covered = -1, syncs = 0, sync_op = -1;
 	struct op *ops = read_journal(jpath, &nops);
 	struct file fs[NNAMES], at[NNAMES];
-	static struct allowed al[NNAMES];
-	long last_change[NNAMES], sync_op = -1;
-	struct seen seen[NNAMES];
-	unsigned char *buf = malloc(MAXSIZE);
+	static struct actual act[NNAMES];
+	long last_change[NNAMES];
 	int failures = 0;
-	char p[4096], what[160];
+	char what[160];
 	DIR *d;
 	struct dirent *de;
 
-	if (!buf)
-		die(2, "out of memory");
 	if (marktext && *marktext) {
 		char *end;
 
@@ -629,9 +606,17 @@ static int cmd_check(const char *dir, const char *jpath, const char *marktext,
 	if (k >= 0 && syncs != k + 1)
 		die(2, "mark pf-sync-%ld: the journal has %ld of its syncs", k,
 		    syncs);
+	for (int f = 0; f < NNAMES; f++) {
+		memset(&act[f], 0, sizeof(act[f]));
+		act[f].data = malloc(MAXSIZE);
+		if (!act[f].data)
+			die(2, "out of memory");
+		if (read_actual(dir, f, &act[f], label))
+			failures++;
+	}
 	model_init(fs);
-	for (int i = 0; i < NNAMES; i++)
-		last_change[i] = -1;
+	for (int f = 0; f < NNAMES; f++)
+		last_change[f] = -1;
 	for (long i = 0; i <= covered; i++) {
 		unsigned m = model_apply(fs, &ops[i]);
 		for (int f = 0; f < NNAMES; f++)
@@ -644,63 +629,26 @@ static int cmd_check(const char *dir, const char *jpath, const char *marktext,
 		if (!at[f].data)
 			die(2, "out of memory");
 		memcpy(at[f].data, fs[f].data, MAXSIZE);
-		al[f].n = 0;
-		allow(&al[f], &fs[f]);
+		if (act[f].read_ok)
+			explain(&act[f], &fs[f]);
 	}
 	for (long i = covered + 1; i < nops; i++) {
 		unsigned m = model_apply(fs, &ops[i]);
 		for (int f = 0; f < NNAMES; f++)
-			if (m & (1u << f))
-				allow(&al[f], &fs[f]);
+			if ((m & (1u << f)) && act[f].read_ok)
+				explain(&act[f], &fs[f]);
 	}
 
 	for (int f = 0; f < NNAMES; f++) {
-		struct file got = {.exists = 0, .size = 0, .data = buf};
-		struct stat st;
-		uint64_t h = 0;
-		int ok = 0;
+		struct actual *a = &act[f];
+		uint64_t bad = 0;
 
-		path_of(p, sizeof(p), dir, f);
-		if (lstat(p, &st) == 0) {
-			if (!S_ISREG(st.st_mode) || st.st_size > MAXSIZE) {
-				printf("FAIL %s: f%d is not a regular file of "
-				       "at most 1 MiB (mode %o, size %lld)\n",
-				       label, f, st.st_mode,
-				       (long long)st.st_size);
-				failures++;
-				continue;
-			}
-			int fd = open(p, O_RDONLY);
-			ssize_t r =
-				fd < 0 ? -1
-				       : pread(fd, buf, (size_t)st.st_size, 0);
-			if (r != st.st_size) {
-				printf("FAIL %s: f%d: read %lld bytes: %s\n",
-				       label, f, (long long)st.st_size,
-				       r < 0 ? strerror(errno) : "short read");
-				failures++;
-				if (fd >= 0)
-					close(fd);
-				continue;
-			}
-			close(fd);
-			got.exists = 1;
-			got.size = (uint64_t)st.st_size;
-			h = fnv(buf, got.size);
-		} else if (errno != ENOENT) {
-			printf("FAIL %s: f%d: lstat: %s\n", label, f,
-			       strerror(errno));
-			failures++;
+		if (!a->read_ok)
 			continue;
-		}
-		seen[f].exists = got.exists;
-		seen[f].size = got.size;
-		seen[f].hash = h;
-		for (int i = 0; i < al[f].n && !ok; i++)
-			ok = al[f].s[i].exists == got.exists &&
-			     (!got.exists || (al[f].s[i].size == got.size &&
-					      al[f].s[i].hash == h));
-		if (ok)
+		while (a->exists && bad < nblocks(a->size) && a->matched[bad])
+			bad++;
+		if (a->exist_ok &&
+		    (!a->exists || (a->size_ok && bad == nblocks(a->size))))
 			continue;
 		failures++;
 		if (last_change[f] >= 0)
@@ -713,27 +661,29 @@ static int cmd_check(const char *dir, const char *jpath, const char *marktext,
 		       label, f, what,
 		       sync_op >= 0 ? kind_name[ops[sync_op].kind] : "-",
 		       sync_op >= 0 ? ops[sync_op].sync : -1L, sync_op);
-		if (!got.exists)
-			printf("the file is absent, expected %" PRIu64
-			       " bytes\n",
-			       at[f].size);
-		else if (!at[f].exists)
-			printf("found %" PRIu64 " bytes, expected no file\n",
-			       got.size);
+		if (!a->exist_ok)
+			printf(a->exists
+				       ? "found %" PRIu64 " bytes, expected "
+					 "no file\n"
+				       : "the file is absent, expected %" PRIu64
+					 " bytes\n",
+			       a->exists ? a->size : at[f].size);
+		else if (!a->size_ok)
+			printf("found %" PRIu64 " bytes, a size no state had "
+			       "(covered: %" PRIu64 ")\n",
+			       a->size, at[f].size);
 		else {
-			uint64_t i, n = got.size < at[f].size ? got.size
-							      : at[f].size;
-			for (i = 0; i < n && buf[i] == at[f].data[i]; i++)
-				;
-			printf("found %" PRIu64 " bytes (expected %" PRIu64
-			       "), ",
-			       got.size, at[f].size);
-			if (i < n)
-				printf("first difference at byte %" PRIu64
-				       ": 0x%02x, expected 0x%02x\n",
-				       i, buf[i], at[f].data[i]);
-			else
-				printf("same bytes up to the shorter size\n");
+			uint64_t off = bad * BLK, i = off;
+			uint64_t end =
+				off + BLK < a->size ? off + BLK : a->size;
+
+			while (i < end && a->data[i] == at[f].data[i])
+				i++;
+			if (i == end)
+				i = off;
+			printf("block %" PRIu64 " holds what no state had; "
+			       "byte %" PRIu64 ": 0x%02x, covered 0x%02x\n",
+			       bad, i, a->data[i], at[f].data[i]);
 		}
 	}
 	d = opendir(dir);
@@ -750,9 +700,6 @@ static int cmd_check(const char *dir, const char *jpath, const char *marktext,
 		failures++;
 	}
 	closedir(d);
-	if (!failures)
-		failures += check_prefix(ops, nops, covered, sync_op, seen,
-					 last_change, label);
 	if (!failures)
 		printf("check %s: ok, %ld syncs, %ld operations covered\n",
 		       label, syncs, covered + 1);

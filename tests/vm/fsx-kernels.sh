@@ -6,7 +6,8 @@
 # Runs the same fsx seed on a fresh dtfs mount with the tracer on each
 # kernel (Debian's through dtfs-vm, "host" directly), keeps each dirty log
 # and fsx's output in DIR (default /tmp/dtfs-fsx-kernels), then shows
-# `dtfs-log stats` of each and `dtfs-log diff` between each pair. The exit
+# `dtfs-log stats` of each and `dtfs-log diff` between each pair, plain
+# (the events the workload decides) and with --all. The exit
 # status is 0 when fsx passed everywhere (the logs may differ: that is what
 # is shown), 1 otherwise.
 set -u
@@ -85,9 +86,13 @@ done
 for ((i = 0; i < ${#names[@]}; i++)); do
 	for ((j = i + 1; j < ${#names[@]}; j++)); do
 		a=${names[i]} b=${names[j]}
-		echo "== dtfs-log diff --max $max $a $b"
-		"$B/dtfs-log" diff --max "$max" "$out/$a.log" "$out/$b.log" | sed 's/^/   /'
-		echo "   (exit ${PIPESTATUS[0]}: 0 same, 1 different)"
+		# the events the workload decides, then with those the kernel
+		# decides (page-cache insert/delete, faults, reads)
+		for all in "" --all; do
+			echo "== dtfs-log diff $all --max $max $a $b"
+			"$B/dtfs-log" diff $all --max "$max" "$out/$a.log" "$out/$b.log" | sed 's/^/   /'
+			echo "   (exit ${PIPESTATUS[0]}: 0 same, 1 different)"
+		done
 	done
 done
 exit $status
