@@ -86,7 +86,7 @@ if [ "${1:-}" = point ]; then
 	fi
 	losetup -d "$L"
 	rm -f "$C.img"
-	lap done
+	lap finished
 	if [ -n "$failed" ]; then
 		keep=$OUT/failed-$FSTYPE-entry$PF_ENTRY.img
 		cp --sparse=always "$PF_TARGET" "$keep" && echo "FAIL $label: the replayed image is kept: $keep"

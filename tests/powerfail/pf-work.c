@@ -38,8 +38,9 @@
  * exist or not, and have a size, as after the covered operations or as a
  * later operation left it, and each 4 KiB block must hold what it held in
  * one of those states (a later operation may or may not have reached the
- * disk, block by block); a name no later operation touched must be as the
- * covered operations left it, byte for byte. Names other than f0..f7 must
+ * disk, block by block; a write that creates its file is two requests,
+ * so the empty file is one of those states); a name no later operation
+ * touched must be as the covered operations left it, byte for byte. Names other than f0..f7 must
  * not exist. A failure
  * is one line per name: the point, the covered operation whose result is
  * missing, and what was found (absent, or size and the first differing
@@ -633,7 +634,18 @@ static int cmd_check(const char *dir, const char *jpath, const char *marktext,
 			explain(&act[f], &fs[f]);
 	}
 	for (long i = covered + 1; i < nops; i++) {
-		unsigned m = model_apply(fs, &ops[i]);
+		unsigned m;
+
+		/* A write that creates its file is two requests, CREATE and
+		 * WRITE: the empty file between them is a state too. */
+		if (ops[i].kind == K_WRITE && !fs[ops[i].a].exists &&
+		    act[ops[i].a].read_ok) {
+			struct file empty = {.exists = 1,
+					     .size = 0,
+					     .data = fs[ops[i].a].data};
+			explain(&act[ops[i].a], &empty);
+		}
+		m = model_apply(fs, &ops[i]);
 		for (int f = 0; f < NNAMES; f++)
 			if ((m & (1u << f)) && act[f].read_ok)
 				explain(&act[f], &fs[f]);

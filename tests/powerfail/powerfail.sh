@@ -68,7 +68,7 @@ start=$(date +%s)
 status=0
 total_points=0 total_fsyncs=0 total_fail=0
 if [ "$selftest_only" = 0 ]; then
-	"$VM" --kernel "$kernel" --mem 4096 --timeout 2700 --out "$out" --env PF_GUEST=1 -- \
+	"$VM" --kernel "$kernel" --mem 4096 --timeout 3600 --out "$out" --env PF_GUEST=1 -- \
 		"$0" "$B" --fs "$fslist" --ops "$ops" --points "$points" --seed "$seed" --out "$out" |
 		tee "$out/run.log"
 	[ "${PIPESTATUS[0]}" = 0 ] || status=1

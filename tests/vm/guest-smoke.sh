@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Run by tests/vm/smoke.sh in the guest: guest-smoke.sh BUILDDIR SERIES
 set -eu
 B=$1 series=$2
