@@ -47,7 +47,7 @@ FS_SRCS := core/fs/inode.c core/fs/namei.c core/fs/file.c core/fs/extent.c \
 	   core/fs/dir.c core/fs/xattr.c
 TRACK_SRCS := core/track/dirtylog.c core/track/pagestate.c core/track/classify.c \
 	      core/track/tracer.c core/track/gate.c core/track/track.c
-CORE_SRCS := $(STORE_SRCS) $(FS_SRCS) core/crc32c.c core/opts.c core/ctl.c $(TRACK_SRCS)
+CORE_SRCS := $(STORE_SRCS) $(FS_SRCS) $(TRACK_SRCS) core/crc32c.c core/opts.c core/ctl.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 
 PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl $(B)/dtfs-pin
