@@ -111,6 +111,7 @@ while [ $# -gt 0 ]; do
 	*) echo "guest.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
+# shellcheck disable=SC2054 # commas inside mkfs options
 case "$FSTYPE" in
 ext4) size=256M mkfs=(mkfs.ext4 -q -F -E nodiscard,lazy_itable_init=0,lazy_journal_init=0) ;;
 xfs) size=320M mkfs=(mkfs.xfs -q -f -K) ;;
