@@ -8,6 +8,11 @@
 #                  dtfs-log check, a timeline SVG, the dtfs-pin matrix (DTFS_DEMO_OUT=DIR)
 #   make bench     the benchmark of tests/bench (dtfs vs null FUSE vs bindfs vs disk;
 #                  FSX=/path/to/fsx for the fsx row)
+#   make vm-check  the VM smoke test (Debian's 6.1 under dtfs-vm; part of check)
+#   make powerfail the fsync promise under power loss: dm-log-writes replay in a VM
+#                  (POWERFAIL_OPS=150 POWERFAIL_POINTS=110 per host filesystem)
+#   make fsx-kernels FSX=/path/to/fsx   one fsx seed on 6.1, 6.12 and the host,
+#                  dirty logs compared (FSX_SEED=7 FSX_OPS=2000)
 #   make install   PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -33,6 +38,8 @@ LIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null)
 DEB_PKGS := gcc make pkg-config libfuse3-dev fuse3 librocksdb-dev liburing-dev \
 	    check libbpf-dev bpftool clang fio bindfs attr e2fsprogs util-linux \
 	    psmisc procps libclang-rt-14-dev rocksdb-tools libxml2-utils
+# dtfs-vm and the tests on other kernels (tools/vm, tests/vm, tests/powerfail)
+DEB_PKGS += qemu-system-x86 busybox-static cpio kmod xz-utils python3 xfsprogs dmsetup
 
 STORE_SRCS := core/store/store.c core/store/data.c core/store/alloc.c \
 	      core/store/records.c core/store/fsck.c
@@ -47,9 +54,10 @@ PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl $(B)/dtfs-pin
 TEST_PROGS := $(B)/test_core $(B)/test_dirty $(B)/nullfs $(B)/dt-mnt-helper $(B)/dt-bench-meta \
 	      $(B)/dt-crash
 TEST_PROGS += $(B)/test_parse $(B)/dt-ioctl-bad
+TEST_PROGS += $(B)/pf-replay $(B)/pf-work
 
 .PHONY: all build deps check unit mount-tests san-check demo bench install clean format \
-	fuzz fuzz-build fuzz-short crash
+	fuzz fuzz-build fuzz-short crash vm-check fsx-kernels powerfail
 
 # `make` installs what is missing first; pkg-config is asked only after that.
 all: deps
@@ -91,7 +99,8 @@ $(B)/dtfs-log: $(B)/tools/dtfs-log.o $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
 PIN_SRCS := tools/pin/main.c tools/pin/scenarios.c tools/pin/pins.c \
-	    tools/pin/evidence.c tools/pin/mount.c tools/pin/report.c
+	    tools/pin/evidence.c tools/pin/mount.c tools/pin/report.c \
+	    tools/pin/kernels.c
 
 $(B)/dtfs-pin: $(PIN_SRCS:%.c=$(B)/%.o) $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_URING) $(LIBS_CORE)
@@ -120,6 +129,12 @@ $(B)/dt-mnt-helper: $(B)/tests/mount/dt-mnt-helper.o
 $(B)/dt-crash: $(B)/tests/crash/dt-crash.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
+$(B)/pf-replay: $(B)/tests/powerfail/pf-replay.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/pf-work: $(B)/tests/powerfail/pf-work.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(B)/dt-bench-meta: $(B)/tests/bench/dt-bench-meta.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
@@ -136,6 +151,7 @@ check: deps
 	$(MAKE) build
 	$(MAKE) unit
 	$(MAKE) mount-tests
+	$(MAKE) vm-check
 	$(MAKE) san-check
 	$(MAKE) fuzz-short
 
@@ -175,6 +191,26 @@ crash: all
 	tests/crash/campaign.sh $(B) --rounds $(CRASH_ROUNDS) --time $(CRASH_TIME) \
 		$(if $(FSSTRESS),--fsstress $(FSSTRESS))
 
+# Other kernels (tools/vm/dtfs-vm): the smoke test of check, and one fsx
+# seed on 6.1, 6.12 and the host with the dirty logs compared.
+vm-check: build
+	tests/vm/smoke.sh $(B)
+
+FSX ?=
+FSX_SEED ?= 7
+FSX_OPS ?= 2000
+fsx-kernels: all
+	@test -n "$(FSX)" || { echo "fsx-kernels: FSX=/path/to/fsx (xfstests' ltp/fsx) is needed" >&2; exit 2; }
+	tests/vm/fsx-kernels.sh $(B) --fsx $(FSX) --seed $(FSX_SEED) --ops $(FSX_OPS)
+
+# Power-fail consistency (tests/powerfail): ext4 and xfs hosts on
+# dm-log-writes in Debian's kernel, every replay point checked, and the
+# harness's own test.
+POWERFAIL_OPS ?= 150
+POWERFAIL_POINTS ?= 110
+powerfail: all
+	tests/powerfail/powerfail.sh $(B) --ops $(POWERFAIL_OPS) --points $(POWERFAIL_POINTS)
+
 demo: all
 	@tests/demo.sh $(B) $(DTFS_DEMO_OUT)
 
@@ -187,9 +223,11 @@ install: build
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfsctl $(DESTDIR)$(SBINDIR)/
-	install -m 755 $(B)/dtfs-log $(B)/dtfs-pin $(DESTDIR)$(BINDIR)/
+	install -m 755 $(B)/dtfs-log $(B)/dtfs-pin tools/vm/dtfs-vm $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(PREFIX)/lib/dtfs
+	install -m 755 tools/vm/dtfs-vm-init $(DESTDIR)$(PREFIX)/lib/dtfs/
 	install -m 644 man/dtfs.8 man/dtfs-fsck.8 man/dtfsctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 644 man/dtfs-log.1 man/dtfs-pin.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/dtfs-log.1 man/dtfs-pin.1 man/dtfs-vm.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/dtfs-dirtylog.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/dtfs.7 $(DESTDIR)$(MANDIR)/man7/
 

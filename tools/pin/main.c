@@ -60,7 +60,7 @@ struct config {
 	int list, print_expect, json, repeat;
 	char **pats; /* --run patterns */
 	int npats;
-	const char *mountdir, *logpath, *expfile;
+	const char *mountdir, *logpath, *expfile, *kernels;
 };
 
 static void usage(FILE *f)
@@ -87,6 +87,11 @@ static void usage(FILE *f)
 		"  --print-expect    print the table's expectations for this "
 		"kernel and exit\n"
 		"  --json            print JSON instead of TAP and the matrix\n"
+		"  --kernel LIST     run on each kernel of LIST (host, or "
+		"Debian's 6.1, 6.12\n"
+		"                    in a VM through dtfs-vm), e.g. "
+		"6.1,6.12,host; then one\n"
+		"                    scenario x kernel table of verdicts\n"
 		"  --timeout SEC     watchdog per scenario (default 20)\n"
 		"  --race-time SEC   bound of the racy scenarios (default 2)\n"
 		"  -h, --help        this help\n\n"
@@ -121,6 +126,7 @@ static void parse_args(int argc, char **argv, struct config *c)
 		{"expect", required_argument, NULL, 'e'},
 		{"print-expect", no_argument, NULL, 'P'},
 		{"json", no_argument, NULL, 'j'},
+		{"kernel", required_argument, NULL, 'K'},
 		{"timeout", required_argument, NULL, 't'},
 		{"race-time", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
@@ -160,6 +166,9 @@ static void parse_args(int argc, char **argv, struct config *c)
 			break;
 		case 'j':
 			c->json = 1;
+			break;
+		case 'K':
+			c->kernels = optarg;
 			break;
 		case 't':
 			ctx.timeout = (int)strtol(optarg, &end, 10);
@@ -202,6 +211,10 @@ static void parse_args(int argc, char **argv, struct config *c)
 			die("no scenario matches '%s' (see --list)",
 			    c->pats[i]);
 	}
+	if (c->kernels &&
+	    (c->mountdir || c->logpath || c->list || c->print_expect))
+		die("--kernel makes its own mount on each kernel: not with "
+		    "--mount, --log, --list or --print-expect");
 	if (c->expfile)
 		load_expect_file(c->expfile);
 }
@@ -450,6 +463,8 @@ int main(int argc, char **argv)
 	int total = 0, nfail = 0, nskip = 0, k = 0;
 
 	parse_args(argc, argv, &c);
+	if (c.kernels)
+		return run_kernels(argc, argv, c.kernels, c.json);
 	uname(&un);
 	if (c.list) {
 		list(&c);

@@ -236,4 +236,8 @@ void report_begin(const struct report *r, int total);
 void report_result(const struct report *r, const struct result *x, int k);
 void report_end(const struct report *r, int nfail, int nskip);
 
+/* ---- kernels.c: --kernel LIST, the matrix on each kernel ------------------- */
+
+int run_kernels(int argc, char **argv, const char *list, int json);
+
 #endif
