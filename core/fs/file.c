@@ -433,8 +433,13 @@ ssize_t dt_write(struct dt_fs *fs, uint64_t ino, const void *buf, size_t size,
 	}
 	wb = rocksdb_writebatch_create();
 	pthread_rwlock_wrlock(&in->lock);
+	/* a small file about to grow past its inline data: to a block first,
+	 * as an operation of its own */
+	ret = inline_fits(in, (uint64_t)off + size) ? 0 : inline_convert(fs, in);
 	save = in->rec;
 	dt_op_begin(fs, &op);
+	if (ret)
+		goto done;
 	if (inline_fits(in, (uint64_t)off + size)) {
 		ret = inline_write(fs, wb, in, buf, size, (uint64_t)off);
 		if (!ret) {
@@ -444,12 +449,7 @@ ssize_t dt_write(struct dt_fs *fs, uint64_t ino, const void *buf, size_t size,
 		}
 		goto done;
 	}
-	ret = inline_convert(fs, in);
-	if (!ret)
-		save = in->rec;
-	if (!ret)
-		ret = write_locked(fs, wb, in, &op, &w, buf, size,
-				   (uint64_t)off);
+	ret = write_locked(fs, wb, in, &op, &w, buf, size, (uint64_t)off);
 	if (!ret) {
 		dt_touch_mc(&in->rec);
 		dt_put_irec(wb, ino, &in->rec);
@@ -640,17 +640,17 @@ int dt_fallocate(struct dt_fs *fs, uint64_t ino, int mode, off_t off, off_t len)
 		return ret;
 	wb = rocksdb_writebatch_create();
 	pthread_rwlock_wrlock(&in->lock);
+	/* a small file's data goes to a block first (an operation of its
+	 * own): ranges work on maps */
+	ret = S_ISREG(in->rec.mode) ? inline_convert(fs, in) : 0;
 	save = in->rec;
 	dt_op_begin(fs, &op);
+	if (ret)
+		goto out;
 	if (!S_ISREG(in->rec.mode)) {
 		ret = S_ISDIR(in->rec.mode) ? -EISDIR : -ENODEV;
 		goto out;
 	}
-	/* a small file's data goes to a block first: ranges work on maps */
-	ret = inline_convert(fs, in);
-	if (ret)
-		goto out;
-	save = in->rec;
 	r = (struct range){R_ALLOC, a, b, &op, in};
 	if (mode & FALLOC_FL_PUNCH_HOLE) {
 		r.kind = R_DROP;

@@ -237,14 +237,33 @@ int dt_store_commit(struct dt_store *st, rocksdb_writebatch_t *wb, int frees)
 	return 0;
 }
 
+/*
+ * The epoch lock prefers writers (a sync), so a thread that took it for
+ * reading must not ask again while a sync waits: it would wait behind the
+ * sync that waits for it. An operation begun inside another on the same
+ * thread (and store) shares its epoch instead.
+ */
+static __thread struct dt_store *epoch_held;
+static __thread int epoch_depth;
+
 uint32_t dt_store_begin(struct dt_store *st)
 {
+	if (epoch_held == st) {
+		epoch_depth++;
+		return st->epoch;
+	}
 	pthread_rwlock_rdlock(&st->epoch_lock);
+	epoch_held = st;
+	epoch_depth = 1;
 	return st->epoch;
 }
 
 void dt_store_end(struct dt_store *st)
 {
+	if (epoch_held == st && --epoch_depth > 0)
+		return;
+	if (epoch_held == st)
+		epoch_held = NULL;
 	pthread_rwlock_unlock(&st->epoch_lock);
 	if (__atomic_load_n(&st->since_sync, __ATOMIC_RELAXED) >
 		    COMMIT_DATA_BYTES ||

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <linux/falloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1602,6 +1603,48 @@ START_TEST(test_inline)
 }
 END_TEST
 
+/* Syncs racing with writes that move small files' data to blocks: the
+ * move is an operation inside the write's; a sync waiting between the two
+ * must not block them (it did: a deadlock under the crash campaign). */
+static volatile int sync_stop;
+
+static void *sync_loop(void *arg)
+{
+	(void)arg;
+	while (!sync_stop)
+		ck_assert_int_eq(dt_sync(fs), 0);
+	return NULL;
+}
+
+START_TEST(test_sync_vs_inline)
+{
+	static char a[3 * DT_DATA_BLOCK];
+	struct timespec t0, t;
+	pthread_t th;
+	int n = 0;
+
+	fill(a, sizeof(a), 2);
+	sync_stop = 0;
+	ck_assert_int_eq(pthread_create(&th, NULL, sync_loop, NULL), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		char nm[32];
+		uint64_t f;
+
+		snprintf(nm, sizeof(nm), "f%d", n++);
+		f = mkfile(DT_ROOT_INO, nm);
+		ck_assert_int_eq(dt_write(fs, f, a, 100, 0), 100);
+		ck_assert_int_eq(dt_write(fs, f, a, sizeof(a), 50),
+				 sizeof(a));
+		ck_assert_int_eq(dt_fallocate(fs, f, 0, 0, 1), 0);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 3);
+	sync_stop = 1;
+	pthread_join(th, NULL);
+	fsck_clean();
+}
+END_TEST
+
 /* ---- fsck ---- */
 
 START_TEST(test_fsck_workload)
@@ -1911,6 +1954,7 @@ static Suite *core_suite(void)
 		{"orphans", test_orphan_crash, 60},
 		{"store", test_power_cut, 60},
 		{"data", test_inline, 60},
+		{"data", test_sync_vs_inline, 30},
 		{"fsck", test_fsck_workload, 60},
 		{"dirs", test_readdir, 60},
 		{"times", test_times, 60},
