@@ -53,7 +53,7 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl $(B)/dtfs-pin
 TEST_PROGS := $(B)/test_core $(B)/test_dirty $(B)/nullfs $(B)/dt-mnt-helper $(B)/dt-bench-meta \
 	      $(B)/dt-crash
-TEST_PROGS += $(B)/test_parse $(B)/dt-ioctl-bad
+TEST_PROGS += $(B)/test_parse $(B)/dt-ioctl-bad $(B)/dt-sem
 TEST_PROGS += $(B)/pf-replay $(B)/pf-work
 
 .PHONY: all build deps check unit mount-tests san-check demo bench install clean format \
@@ -119,6 +119,9 @@ $(B)/test_parse: $(B)/tests/unit/test_parse.o $(B)/libdtcore.a
 
 $(B)/dt-ioctl-bad: $(B)/tests/mount/dt-ioctl-bad.o
 	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/dt-sem: $(B)/tests/mount/dt-sem.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_URING) -lpthread
 
 $(B)/nullfs: $(B)/tests/nullfs.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FUSE)

@@ -469,6 +469,36 @@ abort_daemon(struct dtfs *d, fuse_ino_t ino, uint64_t off, uint64_t size)
 	_exit(4);
 }
 
+/*
+ * An O_DIRECT write drops the cached pages of its range before it is
+ * acknowledged (dtfs(7), "O_DIRECT AND THE PAGE CACHE"). The kernel drops
+ * them itself around a synchronous direct write, but FUSE's asynchronous
+ * one (AIO, io_uring: FUSE_CAP_ASYNC_DIO) completes in fuse_aio_complete()
+ * without the invalidation that generic_file_direct_write() skips for a
+ * queued write; a buffered reader that filled a page from the old data
+ * meanwhile keeps it, and with keep_cache later readers are served that
+ * stale page (xfstests generic/451). Dropping the range here, after the
+ * data is in the store and before the reply, means any page filled from
+ * now on reads the new data. No dtfs lock is held: the invalidation may
+ * wait for a READ of a locked page or launder a dirty one, which spare
+ * session threads serve. A single-threaded daemon has none, so it skips
+ * this and keeps the kernel's behaviour.
+ */
+static void dio_write_inval(struct dtfs *d, fuse_ino_t ino, off_t off,
+			    size_t len)
+{
+	int ret;
+
+	if (d->conf.singlethread)
+		return;
+	ret = fuse_lowlevel_notify_inval_inode(d->se, ino, off, (off_t)len);
+	if (ret && ret != -ENOENT)
+		fprintf(stderr,
+			"dtfs: write ino %llu: dropping cached pages of an "
+			"O_DIRECT write: %s\n",
+			(unsigned long long)ino, strerror(-ret));
+}
+
 static void dtfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		       size_t size, off_t off, struct fuse_file_info *fi)
 {
@@ -494,6 +524,8 @@ static void dtfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	}
 	n = dt_write(fs_of(req), ino, buf, size, off);
 	dt_track_write_end(d->track, ino, (uint64_t)off, size, kind);
+	if (n > 0 && kind == DT_WRITE_DIRECT)
+		dio_write_inval(d, ino, off, (size_t)n);
 	if (n < 0)
 		reply_err(req, "write", ino, (int)-n);
 	else
@@ -526,6 +558,15 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (!buf) {
 		reply_err(req, "readdir", ino, ENOMEM);
 		return;
+	}
+	if (off == 0) {
+		int ret = dt_dir_rewind(fs_of(req), ino, d);
+
+		if (ret) {
+			free(buf);
+			reply_err(req, "readdir", ino, -ret);
+			return;
+		}
 	}
 	for (size_t i = (size_t)off; !dt_dir_entry(d, i, &name, &st); i++) {
 		size_t len;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Directory listings: dt_opendir takes a snapshot of the entries (with "."
- * and ".."); offsets are positions in it, stable for the life of the
- * handle.
+ * and ".."); offsets are positions in it, stable until the handle is read
+ * again from offset 0 (rewinddir, or a seek to 0), which takes a fresh
+ * snapshot: POSIX wants a rewound stream to show the directory as it is
+ * now, names created after opendir included (dt_dir_rewind).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@ struct dt_dir {
 	size_t n, cap;
 	char *names;
 	size_t names_len, names_cap;
+	int consumed; /* an entry was handed out since the snapshot */
 };
 
 static int dir_add(struct dt_dir *d, const char *name, size_t nl, uint64_t ino,
@@ -53,10 +56,11 @@ static int dir_add(struct dt_dir *d, const char *name, size_t nl, uint64_t ino,
 	return 0;
 }
 
-int dt_opendir(struct dt_fs *fs, uint64_t ino, struct dt_dir **out)
+/* List directory @ino into @d (emptied first): ".", "..", then the
+ * entries in key order. */
+static int dir_fill(struct dt_fs *fs, uint64_t ino, struct dt_dir *d)
 {
 	struct dt_irec r;
-	struct dt_dir *d;
 	rocksdb_iterator_t *it;
 	char lo[9];
 	int ret = dt_store_get_irec(&fs->st, ino, &r);
@@ -65,9 +69,9 @@ int dt_opendir(struct dt_fs *fs, uint64_t ino, struct dt_dir **out)
 		return ret;
 	if (!S_ISDIR(r.mode))
 		return -ENOTDIR;
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
+	d->n = 0;
+	d->names_len = 0;
+	d->consumed = 0;
 	ret = dir_add(d, ".", 1, ino, S_IFDIR);
 	if (!ret)
 		ret = dir_add(d, "..", 2, r.parent, S_IFDIR);
@@ -91,6 +95,17 @@ int dt_opendir(struct dt_fs *fs, uint64_t ino, struct dt_dir **out)
 	if (!ret)
 		ret = dt_store_iter_err(it, "readdir", ino);
 	rocksdb_iter_destroy(it);
+	return ret;
+}
+
+int dt_opendir(struct dt_fs *fs, uint64_t ino, struct dt_dir **out)
+{
+	struct dt_dir *d = calloc(1, sizeof(*d));
+	int ret;
+
+	if (!d)
+		return -ENOMEM;
+	ret = dir_fill(fs, ino, d);
 	if (ret) {
 		dt_closedir(d);
 		return ret;
@@ -99,11 +114,20 @@ int dt_opendir(struct dt_fs *fs, uint64_t ino, struct dt_dir **out)
 	return 0;
 }
 
+int dt_dir_rewind(struct dt_fs *fs, uint64_t ino, struct dt_dir *d)
+{
+	/* the first read after opendir reads the snapshot opendir took */
+	if (!d->consumed)
+		return 0;
+	return dir_fill(fs, ino, d);
+}
+
 int dt_dir_entry(struct dt_dir *d, size_t idx, const char **name,
 		 struct stat *st)
 {
 	if (idx >= d->n)
 		return -ENOENT;
+	d->consumed = 1;
 	*name = d->names + d->ents[idx].name_off;
 	memset(st, 0, sizeof(*st));
 	st->st_ino = d->ents[idx].ino;

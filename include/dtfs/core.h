@@ -113,9 +113,13 @@ ssize_t dt_copy_file_range(struct dt_fs *fs, uint64_t ino_in, off_t off_in,
 			   uint64_t ino_out, off_t off_out, size_t len);
 
 /* Directories. dt_opendir takes a snapshot of the entries (with "." and
- * ".."); offsets are positions in it, stable for the life of the handle. */
+ * ".."); offsets are positions in it, stable until dt_dir_rewind. */
 struct dt_dir;
 int dt_opendir(struct dt_fs *fs, uint64_t ino, struct dt_dir **out);
+/* A read from offset 0 (rewinddir): a handle already read from takes a
+ * fresh snapshot of directory @ino, so names created since show. On
+ * failure the handle is left empty. */
+int dt_dir_rewind(struct dt_fs *fs, uint64_t ino, struct dt_dir *d);
 /* Entry @idx of the snapshot: 0 and sets @name and @st, or -ENOENT past end.
  * @st has st_ino and the type bits of st_mode filled in. */
 int dt_dir_entry(struct dt_dir *d, size_t idx, const char **name,
