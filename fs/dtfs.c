@@ -59,6 +59,81 @@ static void origin_of(fuse_req_t req, struct dt_origin *o)
 	o->pid = (uint32_t)fuse_req_ctx(req)->pid;
 }
 
+/* ---- the caller, for set-id bits and ACLs (struct dt_cred) ------------ */
+
+static int req_in_group(const struct dt_cred *c, gid_t gid)
+{
+	fuse_req_t req = c->arg;
+	gid_t small[64], *list = small;
+	int n = fuse_req_getgroups(req, 64, small), found = 0;
+
+	if (n > 64) {
+		list = malloc((size_t)n * sizeof(*list));
+		if (!list)
+			return 0;
+		n = fuse_req_getgroups(req, n, list);
+	}
+	for (int i = 0; i < n && !found; i++)
+		found = list[i] == gid;
+	if (list != small)
+		free(list);
+	return found;
+}
+
+/* CAP_FSETID in the caller's effective set, from /proc (FUSE sends no
+ * capabilities); fsuid 0 stands for it when the task is not found. */
+static int req_capable(const struct dt_cred *c)
+{
+	pid_t pid = fuse_req_ctx(c->arg)->pid;
+	unsigned long long caps;
+	char path[64], line[256];
+	int found = 0, cap = c->uid == 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = pid > 0 ? fopen(path, "r") : NULL;
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &caps) == 1;
+	if (f)
+		fclose(f);
+	if (found)
+		cap = !!(caps & (1ULL << 4)); /* CAP_FSETID */
+	return cap;
+}
+
+static void cred_of(fuse_req_t req, struct dt_cred *c)
+{
+	const struct fuse_ctx *x = fuse_req_ctx(req);
+
+	memset(c, 0, sizeof(*c));
+	c->uid = x->uid;
+	c->gid = x->gid;
+	c->in_group = req_in_group;
+	c->capable = req_capable;
+	c->arg = req;
+}
+
+/*
+ * A write, truncate or fallocate by the caller of @req drops set-id bits
+ * as should_remove_suid() says. The kernel's FUSE does it with an older
+ * rule (set-group-ID only when group-executable), so dtfs applies the
+ * exact one itself before the operation (dtfs(7), "Set-ID bits"). With
+ * @notify the kernel's cached mode is dropped (attributes only: nothing
+ * waits on a page, no dtfs lock is held).
+ */
+/* The bits dropped (S_ISUID, S_ISGID), or -errno. */
+static int remove_privs(fuse_req_t req, fuse_ino_t ino, int notify)
+{
+	struct dt_cred c;
+	int ret;
+
+	cred_of(req, &c);
+	ret = dt_remove_privs(fs_of(req), ino, &c);
+	if (ret > 0 && notify)
+		fuse_lowlevel_notify_inval_inode(dtfs_of(req)->se, ino, -1, 0);
+	return ret;
+}
+
 /* name events, so that logs can map inodes to paths */
 static void note_name(fuse_req_t req, unsigned int ev, uint64_t ino,
 		      uint64_t parent, const char *name, uint64_t parent2,
@@ -195,7 +270,14 @@ static void dtfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	for (size_t i = 0; i < sizeof(set_map) / sizeof(set_map[0]); i++)
 		if (to_set & set_map[i].fuse)
 			valid |= set_map[i].dt;
-	ret = dt_setattr(fs_of(req), ino, attr, valid, &st);
+	/* a truncate by a user without CAP_FSETID; the kernel may send the
+	 * mode its older rule computed with it: what dtfs dropped stays
+	 * dropped */
+	ret = valid & DT_SET_SIZE ? remove_privs(req, ino, 0) : 0;
+	if (ret > 0)
+		attr->st_mode &= ~(mode_t)ret;
+	if (ret >= 0)
+		ret = dt_setattr(fs_of(req), ino, attr, valid, &st);
 	if (!ret && (valid & DT_SET_SIZE)) {
 		struct dt_origin o;
 
@@ -315,7 +397,12 @@ static void dtfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 static void dtfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	int ret = dt_open(fs_of(req), ino, fi->flags);
+	int ret = 0;
+
+	if ((fi->flags & O_TRUNC) && (fi->flags & O_ACCMODE) != O_RDONLY)
+		ret = remove_privs(req, ino, 1);
+	if (ret >= 0)
+		ret = dt_open(fs_of(req), ino, fi->flags);
 
 	if (ret) {
 		reply_err(req, "open", ino, -ret);
@@ -509,6 +596,14 @@ static void dtfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	struct dt_origin o;
 	ssize_t n;
 
+	if (kind != DT_WRITE_WRITEPAGE) {
+		int ret = remove_privs(req, ino, 1);
+
+		if (ret < 0) {
+			reply_err(req, "write", ino, -ret);
+			return;
+		}
+	}
 	dt_gate_pass(d->gates, ino, 1);
 	origin_of(req, &o);
 	switch (dt_track_write_begin(d->track, ino, (uint64_t)off, size, kind,
@@ -701,9 +796,11 @@ static void dtfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 			   off_t offset, off_t length,
 			   struct fuse_file_info *fi)
 {
-	int ret = dt_fallocate(fs_of(req), ino, mode, offset, length);
+	int ret = remove_privs(req, ino, 1);
 
 	(void)fi;
+	if (ret >= 0)
+		ret = dt_fallocate(fs_of(req), ino, mode, offset, length);
 	if (!ret && (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))) {
 		struct dt_origin o;
 

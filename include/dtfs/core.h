@@ -66,7 +66,30 @@ uint64_t dt_space_reserve(int fd);
 #define DT_SET_MTIME_NOW (1 << 8)
 #define DT_SET_CTIME (1 << 10)
 
+/*
+ * The caller of an operation, for the decisions the kernel's FUSE leaves
+ * to the filesystem (set-id bits, ACLs). @in_group and @capable answer
+ * for the caller: membership of a group other than its fsgid (NULL: none)
+ * and CAP_FSETID (NULL: fsuid 0 stands for it).
+ */
+struct dt_cred {
+	uid_t uid; /* fsuid */
+	gid_t gid; /* fsgid */
+	int (*in_group)(const struct dt_cred *c, gid_t gid);
+	int (*capable)(const struct dt_cred *c);
+	void *arg; /* for the callbacks */
+};
+int dt_cred_in_group(const struct dt_cred *c, gid_t gid);
+int dt_cred_capable_fsetid(const struct dt_cred *c);
+
 int dt_getattr(struct dt_fs *fs, uint64_t ino, struct stat *st);
+/*
+ * Before a write, truncate or fallocate by @c: drop the set-user-ID bit,
+ * and the set-group-ID bit when the file is group-executable or @c is not
+ * in its group, unless @c has CAP_FSETID (the kernel's should_remove_suid;
+ * regular files only). The bits dropped (0 if none), or -errno.
+ */
+int dt_remove_privs(struct dt_fs *fs, uint64_t ino, const struct dt_cred *c);
 int dt_setattr(struct dt_fs *fs, uint64_t ino, const struct stat *in, int valid,
 	       struct stat *out);
 
