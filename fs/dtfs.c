@@ -36,6 +36,7 @@ struct dtfs {
 	struct dt_track *track; /* the dirty-tracking engine, dtfs(7) */
 	struct dt_gates *gates;
 	uid_t owner;
+	int acl; /* the kernel enforces POSIX ACLs (FUSE_CAP_POSIX_ACL) */
 };
 
 static struct dtfs *dtfs_of(fuse_req_t req)
@@ -190,6 +191,15 @@ static void dtfs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_ASYNC_DIO;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
+	/* POSIX ACLs: the kernel checks them (default_permissions is on),
+	 * dtfs keeps the mode and the ACL in step and does inheritance, for
+	 * which it needs the create mode unmasked and the umask apart
+	 * (DONT_MASK). dtfs(7), "POSIX ACLs". */
+	if ((conn->capable & FUSE_CAP_POSIX_ACL) &&
+	    (conn->capable & FUSE_CAP_DONT_MASK)) {
+		conn->want |= FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;
+		d->acl = 1;
+	}
 	/* Write-through by default: every write() reaches dtfs at once. */
 	if (d->conf.writeback_cache &&
 	    (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
@@ -302,13 +312,23 @@ static void dtfs_readlink(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_readlink(req, buf);
 }
 
+/* The mode of a new inode: the umask applies unless the directory has a
+ * default ACL, which masks the mode instead (posix_acl_create). */
+static mode_t create_mode(fuse_req_t req, fuse_ino_t parent, mode_t mode)
+{
+	if (dtfs_of(req)->acl && dt_has_default_acl(fs_of(req), parent) > 0)
+		return mode;
+	return mode & ~fuse_req_ctx(req)->umask;
+}
+
 static void dtfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		       mode_t mode, dev_t rdev)
 {
 	const struct fuse_ctx *c = fuse_req_ctx(req);
 	struct stat st;
-	int ret = dt_mknod(fs_of(req), parent, name, mode & ~c->umask, rdev,
-			   c->uid, c->gid, &st);
+	int ret = dt_mknod(fs_of(req), parent, name,
+			   create_mode(req, parent, mode), rdev, c->uid, c->gid,
+			   &st);
 
 	if (ret) {
 		reply_err(req, "mknod", parent, -ret);
@@ -323,8 +343,8 @@ static void dtfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
 	const struct fuse_ctx *c = fuse_req_ctx(req);
 	struct stat st;
-	int ret = dt_mkdir(fs_of(req), parent, name, mode & ~c->umask, c->uid,
-			   c->gid, &st);
+	int ret = dt_mkdir(fs_of(req), parent, name,
+			   create_mode(req, parent, mode), c->uid, c->gid, &st);
 
 	if (ret) {
 		reply_err(req, "mkdir", parent, -ret);
@@ -421,8 +441,9 @@ static void dtfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	const struct fuse_ctx *c = fuse_req_ctx(req);
 	struct fuse_entry_param e;
 	struct stat st;
-	int ret = dt_create(fs_of(req), parent, name, mode & ~c->umask, c->uid,
-			    c->gid, fi->flags, &st);
+	int ret = dt_create(fs_of(req), parent, name,
+			    create_mode(req, parent, mode), c->uid, c->gid,
+			    fi->flags, &st);
 
 	if (ret) {
 		reply_err(req, "create", parent, -ret);
@@ -743,6 +764,16 @@ static void dtfs_statfs(fuse_req_t req, fuse_ino_t ino)
 static void dtfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			  const char *value, size_t size, int flags)
 {
+	int dflt = !strcmp(name, "system.posix_acl_default");
+	struct dt_cred c;
+
+	if (dtfs_of(req)->acl &&
+	    (dflt || !strcmp(name, "system.posix_acl_access"))) {
+		cred_of(req, &c);
+		fuse_reply_err(req, -dt_set_acl(fs_of(req), ino, dflt, value,
+						size, &c));
+		return;
+	}
 	fuse_reply_err(req,
 		       -dt_setxattr(fs_of(req), ino, name, value, size, flags));
 }

@@ -454,8 +454,12 @@ int dt_setattr(struct dt_fs *fs, uint64_t ino, const struct stat *s, int valid,
 		ret = -EINVAL;
 		goto out;
 	}
-	if (valid & DT_SET_MODE)
+	if (valid & DT_SET_MODE) {
 		in->rec.mode = (in->rec.mode & S_IFMT) | (s->st_mode & 07777);
+		ret = dt_acl_on_chmod(fs, wb, in);
+		if (ret)
+			goto out;
+	}
 	if (valid & DT_SET_UID)
 		in->rec.uid = s->st_uid;
 	if (valid & DT_SET_GID)

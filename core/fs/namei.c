@@ -188,6 +188,13 @@ static int make_node(struct dt_fs *fs, uint64_t parent, const char *name,
 		if (S_ISDIR(mode))
 			r.mode |= S_ISGID;
 	}
+	if (!link && (dir->rec.flags & DT_IF_XATTR)) {
+		ret = dt_acl_inherit(fs, wb, dir, ino, &r);
+		if (ret) {
+			rocksdb_writebatch_destroy(wb);
+			goto out;
+		}
+	}
 	r.rdev = rdev;
 	r.generation = 1;
 	r.nlink = S_ISDIR(mode) ? 2 : 1;

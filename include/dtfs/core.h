@@ -151,6 +151,21 @@ void dt_closedir(struct dt_dir *d);
 
 int dt_statfs(struct dt_fs *fs, struct statvfs *sv);
 
+/*
+ * POSIX ACLs in the kernel's xattr form (dtfs(7), "POSIX ACLs"). Set the
+ * access (@dflt 0) or default ACL of @ino for @c: an access ACL sets the
+ * mode's permission bits, is not stored when the mode says it all, and
+ * drops set-group-ID when @c is outside the file's group without
+ * CAP_FSETID; a default ACL is for directories only (-EACCES). chmod keeps
+ * a stored access ACL in step, and a new inode inherits its directory's
+ * default ACL (dt_setattr, dt_create, dt_mknod, dt_mkdir).
+ */
+int dt_set_acl(struct dt_fs *fs, uint64_t ino, int dflt, const void *value,
+	       size_t size, const struct dt_cred *c);
+/* Whether directory @ino has a default ACL (then the create mode is not
+ * masked by the umask): 1, 0 or -errno. */
+int dt_has_default_acl(struct dt_fs *fs, uint64_t ino);
+
 /* xattrs: flags XATTR_CREATE / XATTR_REPLACE. get/list with size 0 return
  * the size needed; -ERANGE when @size is too small. */
 int dt_setxattr(struct dt_fs *fs, uint64_t ino, const char *name,
