@@ -191,6 +191,10 @@ static void dtfs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_ASYNC_DIO;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
+	/* file handles that outlive the kernel's inode cache and the mount:
+	 * node ids are store inode numbers, never reused (dtfs_lookup) */
+	if (conn->capable & FUSE_CAP_EXPORT_SUPPORT)
+		conn->want |= FUSE_CAP_EXPORT_SUPPORT;
 	/* POSIX ACLs: the kernel checks them (default_permissions is on),
 	 * dtfs keeps the mode and the ACL in step and does inheritance, for
 	 * which it needs the create mode unmasked and the umask apart
@@ -211,7 +215,21 @@ static void dtfs_init(void *userdata, struct fuse_conn_info *conn)
 static void dtfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct stat st;
-	int ret = dt_lookup(fs_of(req), parent, name, &st);
+	int ret;
+
+	/* The VFS never looks these up; the kernel's export operations do,
+	 * with any inode number, to open a file handle whose inode it no
+	 * longer caches (FUSE_CAP_EXPORT_SUPPORT): ENOENT becomes ESTALE. */
+	if (!strcmp(name, ".") || !strcmp(name, "..")) {
+		ret = name[1] ? dt_lookup_parent(fs_of(req), parent, &st)
+			      : dt_lookup_self(fs_of(req), parent, &st);
+		if (ret)
+			fuse_reply_err(req, -ret);
+		else
+			reply_entry(req, &st);
+		return;
+	}
+	ret = dt_lookup(fs_of(req), parent, name, &st);
 
 	if (ret == -ENOENT) {
 		/* negative entry, cached like a positive one */

@@ -95,6 +95,12 @@ int dt_setattr(struct dt_fs *fs, uint64_t ino, const struct stat *in, int valid,
 
 int dt_lookup(struct dt_fs *fs, uint64_t parent, const char *name,
 	      struct stat *st);
+/* Lookups by inode number, for file handles (dtfs(7), "File handles"):
+ * "." of any inode that still has a name, ".." of a directory; one lookup
+ * reference as dt_lookup; -ENOENT for an inode number not (or no longer)
+ * in use: inode numbers are never reused in a store. */
+int dt_lookup_self(struct dt_fs *fs, uint64_t ino, struct stat *st);
+int dt_lookup_parent(struct dt_fs *fs, uint64_t ino, struct stat *st);
 void dt_forget(struct dt_fs *fs, uint64_t ino, uint64_t nlookup);
 
 int dt_mknod(struct dt_fs *fs, uint64_t parent, const char *name, mode_t mode,

@@ -14,7 +14,8 @@
  *       name_to_handle_at(PATH) into HANDLEFILE
  *   dt-sem handle-open MOUNTDIR HANDLEFILE [EXPECT]
  *       open_by_handle_at(HANDLEFILE) on the mount of MOUNTDIR and print
- *       the file's first line; with EXPECT "ESTALE" the open must fail so
+ *       the file's first bytes ("directory" for one); with EXPECT
+ *       "ESTALE" the open must fail so
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -206,6 +208,7 @@ static int cmd_handle_open(const char *mnt, const char *in, const char *expect)
 {
 	struct file_handle *fh = malloc(sizeof(*fh) + MAX_HANDLE_SZ);
 	char line[256];
+	struct stat st;
 	int mfd, fd, ifd = open(in, O_RDONLY);
 	ssize_t n;
 
@@ -237,6 +240,11 @@ static int cmd_handle_open(const char *mnt, const char *in, const char *expect)
 	if (fd < 0) {
 		printf("handle-open: open_by_handle_at: %s\n", strerror(errno));
 		return 1;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		printf("directory\n");
+		close(fd);
+		return 0;
 	}
 	n = read(fd, line, sizeof(line) - 1);
 	if (n < 0) {
