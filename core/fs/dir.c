@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Directory listings: dt_opendir takes a snapshot of the entries (with "."
- * and ".."); offsets are positions in it, stable until the handle is read
- * again from offset 0 (rewinddir, or a seek to 0), which takes a fresh
- * snapshot: POSIX wants a rewound stream to show the directory as it is
- * now, names created after opendir included (dt_dir_rewind).
+ * Directory listings: a handle lists its directory (with "." and "..") when
+ * it is first read, and again whenever it is read from offset 0
+ * (rewinddir, or a seek to 0): POSIX wants a rewound stream to show the
+ * directory as it is now, names created after opendir included. Offsets
+ * are positions in the listing, stable until the next read from 0.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,7 +22,9 @@ struct dt_dir {
 	size_t n, cap;
 	char *names;
 	size_t names_len, names_cap;
-	int consumed; /* an entry was handed out since the snapshot */
+	struct dt_fs *fs;
+	uint64_t ino;
+	int listed; /* a listing was taken (dir_fill) */
 };
 
 static int dir_add(struct dt_dir *d, const char *name, size_t nl, uint64_t ino,
@@ -71,7 +73,6 @@ static int dir_fill(struct dt_fs *fs, uint64_t ino, struct dt_dir *d)
 		return -ENOTDIR;
 	d->n = 0;
 	d->names_len = 0;
-	d->consumed = 0;
 	ret = dir_add(d, ".", 1, ino, S_IFDIR);
 	if (!ret)
 		ret = dir_add(d, "..", 2, r.parent, S_IFDIR);
@@ -100,34 +101,42 @@ static int dir_fill(struct dt_fs *fs, uint64_t ino, struct dt_dir *d)
 
 int dt_opendir(struct dt_fs *fs, uint64_t ino, struct dt_dir **out)
 {
-	struct dt_dir *d = calloc(1, sizeof(*d));
-	int ret;
+	struct dt_irec r;
+	struct dt_dir *d;
+	int ret = dt_store_get_irec(&fs->st, ino, &r);
 
+	if (ret)
+		return ret;
+	if (!S_ISDIR(r.mode))
+		return -ENOTDIR;
+	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	ret = dir_fill(fs, ino, d);
-	if (ret) {
-		dt_closedir(d);
-		return ret;
-	}
+	d->fs = fs;
+	d->ino = ino;
 	*out = d;
 	return 0;
 }
 
 int dt_dir_rewind(struct dt_fs *fs, uint64_t ino, struct dt_dir *d)
 {
-	/* the first read after opendir reads the snapshot opendir took */
-	if (!d->consumed)
-		return 0;
-	return dir_fill(fs, ino, d);
+	int ret = dir_fill(fs, ino, d);
+
+	d->listed = !ret;
+	return ret;
 }
 
 int dt_dir_entry(struct dt_dir *d, size_t idx, const char **name,
 		 struct stat *st)
 {
+	if (!d->listed) {
+		int ret = dt_dir_rewind(d->fs, d->ino, d);
+
+		if (ret)
+			return ret;
+	}
 	if (idx >= d->n)
 		return -ENOENT;
-	d->consumed = 1;
 	*name = d->names + d->ents[idx].name_off;
 	memset(st, 0, sizeof(*st));
 	st->st_ino = d->ents[idx].ino;

@@ -141,16 +141,15 @@ off_t dt_lseek(struct dt_fs *fs, uint64_t ino, off_t off, int whence);
 ssize_t dt_copy_file_range(struct dt_fs *fs, uint64_t ino_in, off_t off_in,
 			   uint64_t ino_out, off_t off_out, size_t len);
 
-/* Directories. dt_opendir takes a snapshot of the entries (with "." and
- * ".."); offsets are positions in it, stable until dt_dir_rewind. */
+/* Directories. A handle lists the directory (with "." and "..") at its
+ * first dt_dir_entry, or at dt_dir_rewind, which lists it afresh: a read
+ * from offset 0 (rewinddir) shows names created since. Offsets are
+ * positions in the listing, stable until the next dt_dir_rewind. */
 struct dt_dir;
 int dt_opendir(struct dt_fs *fs, uint64_t ino, struct dt_dir **out);
-/* A read from offset 0 (rewinddir): a handle already read from takes a
- * fresh snapshot of directory @ino, so names created since show. On
- * failure the handle is left empty. */
 int dt_dir_rewind(struct dt_fs *fs, uint64_t ino, struct dt_dir *d);
-/* Entry @idx of the snapshot: 0 and sets @name and @st, or -ENOENT past end.
- * @st has st_ino and the type bits of st_mode filled in. */
+/* Entry @idx of the listing: 0 and sets @name and @st, -ENOENT past end,
+ * or the error of taking the listing. */
 int dt_dir_entry(struct dt_dir *d, size_t idx, const char **name,
 		 struct stat *st);
 void dt_closedir(struct dt_dir *d);

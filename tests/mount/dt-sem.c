@@ -50,22 +50,13 @@ static int has_name(DIR *d, const char *name)
 	return found;
 }
 
-static int cmd_rewinddir(const char *dir)
+/* create @dir/@name; 0 or 2 */
+static int create_in(const char *dir, const char *name)
 {
 	char path[4096];
-	DIR *d = opendir(dir);
 	int fd;
 
-	if (!d) {
-		fprintf(stderr, "dt-sem: opendir %s: %s\n", dir,
-			strerror(errno));
-		return 2;
-	}
-	if (has_name(d, "dt-sem-new")) {
-		fprintf(stderr, "dt-sem: %s/dt-sem-new exists already\n", dir);
-		return 2;
-	}
-	snprintf(path, sizeof(path), "%s/dt-sem-new", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0644);
 	if (fd < 0) {
 		fprintf(stderr, "dt-sem: create %s: %s\n", path,
@@ -73,16 +64,44 @@ static int cmd_rewinddir(const char *dir)
 		return 2;
 	}
 	close(fd);
-	rewinddir(d);
-	if (!has_name(d, "dt-sem-new")) {
-		printf("rewinddir: %s created after opendir is missing after "
-		       "rewinddir\n",
-		       path);
-		closedir(d);
-		return 1;
-	}
-	closedir(d);
 	return 0;
+}
+
+/* Two streams: one rewound before it was ever read (xfstests' case), one
+ * read to its end first. */
+static int cmd_rewinddir(const char *dir)
+{
+	DIR *fresh = opendir(dir), *used = opendir(dir);
+	int ret = 0;
+
+	if (!fresh || !used) {
+		fprintf(stderr, "dt-sem: opendir %s: %s\n", dir,
+			strerror(errno));
+		return 2;
+	}
+	if (has_name(used, "dt-sem-new")) {
+		fprintf(stderr, "dt-sem: %s/dt-sem-new exists already\n", dir);
+		return 2;
+	}
+	if (create_in(dir, "dt-sem-new"))
+		return 2;
+	rewinddir(fresh);
+	rewinddir(used);
+	if (!has_name(fresh, "dt-sem-new")) {
+		printf("rewinddir: %s/dt-sem-new created after opendir is "
+		       "missing after rewinddir of an unread stream\n",
+		       dir);
+		ret = 1;
+	}
+	if (!has_name(used, "dt-sem-new")) {
+		printf("rewinddir: %s/dt-sem-new created after opendir is "
+		       "missing after rewinddir of a stream read to its end\n",
+		       dir);
+		ret = 1;
+	}
+	closedir(fresh);
+	closedir(used);
+	return ret;
 }
 
 struct reader {

@@ -1919,18 +1919,18 @@ START_TEST(test_rewind)
 
 	mkfile(dir, "a");
 	ck_assert_int_eq(dt_opendir(fs, dir, &d), 0);
-	/* a rewind before any read keeps opendir's snapshot */
-	ck_assert_int_eq(dt_dir_rewind(fs, dir, d), 0);
+	/* the listing is taken at the first read: "b" shows */
+	mkfile(dir, "b");
 	while (!dt_dir_entry(d, n, &name, &st))
 		n++;
-	ck_assert_uint_eq(n, 3);
-	mkfile(dir, "b");
-	ck_assert_int_eq(dt_dir_entry(d, 3, &name, &st), -ENOENT);
+	ck_assert_uint_eq(n, 4);
+	mkfile(dir, "c");
+	ck_assert_int_eq(dt_dir_entry(d, 4, &name, &st), -ENOENT);
 	/* read again from 0: the name created since shows */
 	ck_assert_int_eq(dt_dir_rewind(fs, dir, d), 0);
-	ck_assert_int_eq(dt_dir_entry(d, 3, &name, &st), 0);
-	ck_assert_str_eq(name, "b");
-	ck_assert_uint_eq(st.st_ino, ino_of(dir, "b"));
+	ck_assert_int_eq(dt_dir_entry(d, 4, &name, &st), 0);
+	ck_assert_str_eq(name, "c");
+	ck_assert_uint_eq(st.st_ino, ino_of(dir, "c"));
 	dt_closedir(d);
 }
 END_TEST
