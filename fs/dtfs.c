@@ -13,6 +13,7 @@
 #include <linux/falloc.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,9 @@ struct dtfs {
 	struct dt_gates *gates;
 	uid_t owner;
 	int acl; /* the kernel enforces POSIX ACLs (FUSE_CAP_POSIX_ACL) */
+	/* inodes whose pages may be in the kernel's page cache, by hash
+	 * (dio_write_inval); set, never cleared */
+	atomic_uchar page_cached[4096];
 };
 
 static struct dtfs *dtfs_of(fuse_req_t req)
@@ -553,6 +557,27 @@ static char *read_buf(size_t size)
 	return b->data;
 }
 
+static atomic_uchar *page_cached(struct dtfs *d, fuse_ino_t ino)
+{
+	return &d->page_cached[(ino * 0x9e3779b97f4a7c15ULL) >> 52];
+}
+
+/*
+ * Pages of a file enter the page cache only through a READ (a page fill,
+ * readahead, a fault: dtfs cannot tell them from an O_DIRECT read, so
+ * every READ counts) or a buffered write-through WRITE; both mark the
+ * inode before touching the store, so a direct write that finds it
+ * unmarked after storing its data knows no page of its range can hold the
+ * old data (the inode lock orders the two).
+ */
+static void note_page_cached(struct dtfs *d, fuse_ino_t ino)
+{
+	atomic_uchar *p = page_cached(d, ino);
+
+	if (!atomic_load(p))
+		atomic_store(p, 1);
+}
+
 static void dtfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		      struct fuse_file_info *fi)
 {
@@ -567,6 +592,7 @@ static void dtfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	dt_gate_pass(d->gates, ino, 0);
+	note_page_cached(d, ino);
 	n = dt_read(fs_of(req), ino, buf, size, off);
 	if (n > 0) {
 		origin_of(req, &o);
@@ -605,7 +631,9 @@ abort_daemon(struct dtfs *d, fuse_ino_t ino, uint64_t off, uint64_t size)
  * meanwhile keeps it, and with keep_cache later readers are served that
  * stale page (xfstests generic/451). Dropping the range here, after the
  * data is in the store and before the reply, means any page filled from
- * now on reads the new data. No dtfs lock is held: the invalidation may
+ * now on reads the new data. Skipped for an inode no READ or buffered
+ * WRITE has touched (note_page_cached): an O_DIRECT-only workload pays
+ * nothing. No dtfs lock is held: the invalidation may
  * wait for a READ of a locked page or launder a dirty one, which spare
  * session threads serve. A single-threaded daemon has none, so it skips
  * this and keeps the kernel's behaviour.
@@ -615,7 +643,7 @@ static void dio_write_inval(struct dtfs *d, fuse_ino_t ino, off_t off,
 {
 	int ret;
 
-	if (d->conf.singlethread)
+	if (d->conf.singlethread || !atomic_load(page_cached(d, ino)))
 		return;
 	ret = fuse_lowlevel_notify_inval_inode(d->se, ino, off, (off_t)len);
 	if (ret && ret != -ENOENT)
@@ -632,8 +660,14 @@ static void dtfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	enum dt_write_kind kind = fi->writepage	      ? DT_WRITE_WRITEPAGE
 				  : fi->fh & O_DIRECT ? DT_WRITE_DIRECT
 						      : DT_WRITE_BUFFERED;
+	/* the file's flags now: O_DIRECT may have come with fcntl */
+	int direct =
+		!fi->writepage && ((fi->fh | (unsigned)fi->flags) & O_DIRECT);
 	struct dt_origin o;
 	ssize_t n;
+
+	if (!direct)
+		note_page_cached(d, ino);
 
 	if (kind != DT_WRITE_WRITEPAGE) {
 		int ret = remove_privs(req, ino, 1);
@@ -658,7 +692,7 @@ static void dtfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	}
 	n = dt_write(fs_of(req), ino, buf, size, off);
 	dt_track_write_end(d->track, ino, (uint64_t)off, size, kind);
-	if (n > 0 && kind == DT_WRITE_DIRECT)
+	if (n > 0 && direct)
 		dio_write_inval(d, ino, off, (size_t)n);
 	if (n < 0)
 		reply_err(req, "write", ino, (int)-n);
