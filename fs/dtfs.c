@@ -41,6 +41,21 @@ struct dtfs {
 	/* inodes whose pages may be in the kernel's page cache, by hash
 	 * (dio_write_inval); set, never cleared */
 	atomic_uchar page_cached[4096];
+	/* direct writes' invalidations: how many request threads are in one,
+	 * and the ones left to a thread of their own (dio_write_inval) */
+	atomic_int inval_busy;
+	pthread_mutex_t inval_lock;
+	pthread_cond_t inval_cond;
+	struct inval_item *inval_list;
+	int inval_stop;
+	pthread_t inval_thread;
+	int inval_started;
+};
+
+struct inval_item {
+	struct inval_item *next;
+	fuse_ino_t ino;
+	off_t off, len;
 };
 
 static struct dtfs *dtfs_of(fuse_req_t req)
@@ -638,19 +653,93 @@ abort_daemon(struct dtfs *d, fuse_ino_t ino, uint64_t off, uint64_t size)
  * session threads serve. A single-threaded daemon has none, so it skips
  * this and keeps the kernel's behaviour.
  */
-static void dio_write_inval(struct dtfs *d, fuse_ino_t ino, off_t off,
-			    size_t len)
+static void inval_range(struct dtfs *d, fuse_ino_t ino, off_t off, off_t len)
 {
-	int ret;
+	int ret = fuse_lowlevel_notify_inval_inode(d->se, ino, off, len);
 
-	if (d->conf.singlethread || !atomic_load(page_cached(d, ino)))
-		return;
-	ret = fuse_lowlevel_notify_inval_inode(d->se, ino, off, (off_t)len);
-	if (ret && ret != -ENOENT)
+	if (ret && ret != -ENOENT && ret != -ENOTCONN)
 		fprintf(stderr,
 			"dtfs: write ino %llu: dropping cached pages of an "
 			"O_DIRECT write: %s\n",
 			(unsigned long long)ino, strerror(-ret));
+}
+
+static void *inval_worker(void *arg)
+{
+	struct dtfs *d = arg;
+
+	pthread_mutex_lock(&d->inval_lock);
+	for (;;) {
+		struct inval_item *it = d->inval_list;
+
+		if (!it) {
+			if (d->inval_stop)
+				break;
+			pthread_cond_wait(&d->inval_cond, &d->inval_lock);
+			continue;
+		}
+		d->inval_list = it->next;
+		pthread_mutex_unlock(&d->inval_lock);
+		inval_range(d, it->ino, it->off, it->len);
+		free(it);
+		pthread_mutex_lock(&d->inval_lock);
+	}
+	pthread_mutex_unlock(&d->inval_lock);
+	return NULL;
+}
+
+static void inval_worker_start(struct dtfs *d)
+{
+	pthread_mutex_init(&d->inval_lock, NULL);
+	pthread_cond_init(&d->inval_cond, NULL);
+	d->inval_started =
+		!pthread_create(&d->inval_thread, NULL, inval_worker, d);
+}
+
+/* after the session loop, before the session goes */
+static void inval_worker_stop(struct dtfs *d)
+{
+	if (!d->inval_started)
+		return;
+	pthread_mutex_lock(&d->inval_lock);
+	d->inval_stop = 1;
+	pthread_cond_signal(&d->inval_cond);
+	pthread_mutex_unlock(&d->inval_lock);
+	pthread_join(d->inval_thread, NULL);
+	d->inval_started = 0;
+}
+
+static void dio_write_inval(struct dtfs *d, fuse_ino_t ino, off_t off,
+			    size_t len)
+{
+	int limit = (int)d->conf.max_threads - 2;
+	struct inval_item *it;
+
+	if (d->conf.singlethread || !atomic_load(page_cached(d, ino)))
+		return;
+	/* Each request thread in an invalidation may wait for a READ that
+	 * needs another: at most max_threads - 2 of them, so two stay free.
+	 * Past that (many concurrent direct writes to cached files) the
+	 * invalidation goes to the worker thread and follows the reply. */
+	if (atomic_fetch_add(&d->inval_busy, 1) < limit || !d->inval_started) {
+		inval_range(d, ino, off, (off_t)len);
+		atomic_fetch_sub(&d->inval_busy, 1);
+		return;
+	}
+	atomic_fetch_sub(&d->inval_busy, 1);
+	it = malloc(sizeof(*it));
+	if (!it) {
+		inval_range(d, ino, off, (off_t)len);
+		return;
+	}
+	it->ino = ino;
+	it->off = off;
+	it->len = (off_t)len;
+	pthread_mutex_lock(&d->inval_lock);
+	it->next = d->inval_list;
+	d->inval_list = it;
+	pthread_cond_signal(&d->inval_cond);
+	pthread_mutex_unlock(&d->inval_lock);
 }
 
 static void dtfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
@@ -1510,8 +1599,10 @@ int main(int argc, char *argv[])
 		 * always find one free (dtfs(7), THE GATE) */
 		fuse_loop_cfg_set_idle_threads(lc, 4);
 		fuse_loop_cfg_set_max_threads(lc, d.conf.max_threads);
+		inval_worker_start(&d);
 		ret = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
+		inval_worker_stop(&d);
 	}
 	/* The mount is gone: a dtfs or dtfs-fsck started now on this store
 	 * waits for us instead of refusing it. */
