@@ -139,9 +139,9 @@ static void cred_of(fuse_req_t req, struct dt_cred *c)
  * rule (set-group-ID only when group-executable), so dtfs applies the
  * exact one itself before the operation (dtfs(7), "Set-ID bits"). With
  * @notify the kernel's cached mode is dropped (attributes only: nothing
- * waits on a page, no dtfs lock is held).
+ * waits on a page, no dtfs lock is held). The bits dropped (S_ISUID,
+ * S_ISGID), or -errno.
  */
-/* The bits dropped (S_ISUID, S_ISGID), or -errno. */
 static int remove_privs(fuse_req_t req, fuse_ino_t ino, int notify)
 {
 	struct dt_cred c;
@@ -636,23 +636,6 @@ abort_daemon(struct dtfs *d, fuse_ino_t ino, uint64_t off, uint64_t size)
 	_exit(4);
 }
 
-/*
- * An O_DIRECT write drops the cached pages of its range before it is
- * acknowledged (dtfs(7), "O_DIRECT AND THE PAGE CACHE"). The kernel drops
- * them itself around a synchronous direct write, but FUSE's asynchronous
- * one (AIO, io_uring: FUSE_CAP_ASYNC_DIO) completes in fuse_aio_complete()
- * without the invalidation that generic_file_direct_write() skips for a
- * queued write; a buffered reader that filled a page from the old data
- * meanwhile keeps it, and with keep_cache later readers are served that
- * stale page (xfstests generic/451). Dropping the range here, after the
- * data is in the store and before the reply, means any page filled from
- * now on reads the new data. Skipped for an inode no READ or buffered
- * WRITE has touched (note_page_cached): an O_DIRECT-only workload pays
- * nothing. No dtfs lock is held: the invalidation may
- * wait for a READ of a locked page or launder a dirty one, which spare
- * session threads serve. A single-threaded daemon has none, so it skips
- * this and keeps the kernel's behaviour.
- */
 static void inval_range(struct dtfs *d, fuse_ino_t ino, off_t off, off_t len)
 {
 	int ret = fuse_lowlevel_notify_inval_inode(d->se, ino, off, len);
@@ -709,6 +692,23 @@ static void inval_worker_stop(struct dtfs *d)
 	d->inval_started = 0;
 }
 
+/*
+ * An O_DIRECT write drops the cached pages of its range before it is
+ * acknowledged (dtfs(7), "O_DIRECT and the page cache"). The kernel drops
+ * them itself around a synchronous direct write, but FUSE's asynchronous
+ * one (AIO, io_uring: FUSE_CAP_ASYNC_DIO) completes in fuse_aio_complete()
+ * without the invalidation that generic_file_direct_write() skips for a
+ * queued write; a buffered reader that filled a page from the old data
+ * meanwhile keeps it, and with keep_cache later readers are served that
+ * stale page (xfstests generic/451). Dropping the range here, after the
+ * data is in the store and before the reply, means any page filled from
+ * now on reads the new data. Skipped for an inode no READ or buffered
+ * WRITE has touched (note_page_cached): an O_DIRECT-only workload pays
+ * nothing. No dtfs lock is held: the invalidation may wait for a READ of
+ * a locked page or launder a dirty one, which spare session threads
+ * serve. A single-threaded daemon has none, so it skips this and keeps
+ * the kernel's behaviour.
+ */
 static void dio_write_inval(struct dtfs *d, fuse_ino_t ino, off_t off,
 			    size_t len)
 {

@@ -516,7 +516,7 @@ int dt_cred_capable_fsetid(const struct dt_cred *c)
 
 /* The bits should_remove_suid() would kill in @mode for @c (before the
  * CAP_FSETID check). */
-static mode_t privs_to_kill(mode_t mode, uid_t gid, const struct dt_cred *c)
+static mode_t privs_to_kill(mode_t mode, gid_t gid, const struct dt_cred *c)
 {
 	mode_t kill = 0;
 
@@ -526,8 +526,7 @@ static mode_t privs_to_kill(mode_t mode, uid_t gid, const struct dt_cred *c)
 		kill |= S_ISUID;
 	/* setattr_should_drop_sgid(): with group exec a real set-group-ID,
 	 * without it kept only for members of the group */
-	if ((mode & S_ISGID) &&
-	    ((mode & S_IXGRP) || !dt_cred_in_group(c, (gid_t)gid)))
+	if ((mode & S_ISGID) && ((mode & S_IXGRP) || !dt_cred_in_group(c, gid)))
 		kill |= S_ISGID;
 	return kill;
 }
