@@ -14,45 +14,47 @@ mkdir "$MNT/d"
 chmod 777 "$MNT/d"
 f=$MNT/d/a
 
-# check WHO SETUP_MODE WANT_MODE CMD...: mode after CMD as WHO
+# shellcheck disable=SC2016 # each script gets the file as $1
+script_of() {
+	case $1 in
+	falloc) echo 'fallocate -o 65536 -l 65536 "$1"' ;;
+	punch) echo 'fallocate -p -o 65536 -l 65536 "$1"' ;;
+	zero) echo 'fallocate -z -o 65536 -l 65536 "$1"' ;;
+	truncate) echo 'truncate -s 1000 "$1"' ;;
+	write) echo 'echo x >>"$1"' ;;
+	otrunc) echo ': >"$1"' ;;
+	esac
+}
+
+# check WHO SETUP_MODE WANT_MODE OP: the mode after OP on the file as WHO
 check() {
-	local who=$1 mode=$2 want=$3 got
-	shift 3
+	local who=$1 mode=$2 want=$3 op=$4 got
 	rm -f "$f"
 	head -c 196608 /dev/zero | tr '\0' X >"$f"
 	chmod "$mode" "$f"
 	case $who in
-	root) "$@" ;;
-	nobody) as_nobody "$@" ;;
-	member) as_member "$@" ;;
-	esac || fail "$who: $* failed"
+	root) sh -c "$(script_of "$op")" sh "$f" ;;
+	nobody) as_nobody sh -c "$(script_of "$op")" sh "$f" ;;
+	member) as_member sh -c "$(script_of "$op")" sh "$f" ;;
+	esac || fail "$who: $op failed"
 	got=$(stat -c %a "$f")
-	[ "$got" = "$want" ] || fail "$who: $*: mode $mode became $got, want $want"
+	[ "$got" = "$want" ] || fail "$who: $op: mode $mode became $got, want $want"
 }
 
-for op in "fallocate -o 65536 -l 65536" "fallocate -p -o 65536 -l 65536" \
-	"fallocate -z -o 65536 -l 65536" "truncate -s 1000" \
-	"sh -c 'echo x >>\"\$0\"'"; do
-	# shellcheck disable=SC2086
-	set -- $op
-	if [ "$1" = sh ]; then set -- sh -c 'echo x >>"$0"'; fi
-	check nobody 6666 666 "$@" "$f"
-	check nobody 6676 676 "$@" "$f"
-	check nobody 6766 766 "$@" "$f"
-	check nobody 6777 777 "$@" "$f"
-	check nobody 2676 676 "$@" "$f"
-	check nobody 2777 777 "$@" "$f"
-	check root 6666 6666 "$@" "$f"
-	check root 6676 6676 "$@" "$f"
-	check root 6777 6777 "$@" "$f"
-	check member 6666 2666 "$@" "$f"
-	check member 6676 676 "$@" "$f"
+for op in falloc punch zero truncate write otrunc; do
+	check nobody 6666 666 $op
+	check nobody 6676 676 $op
+	check nobody 6766 766 $op
+	check nobody 6777 777 $op
+	check nobody 2676 676 $op
+	check nobody 2777 777 $op
+	check root 6666 6666 $op
+	check root 6676 6676 $op
+	check root 6777 6777 $op
+	check member 6666 2666 $op
+	check member 6676 676 $op
 	pass "$op"
 done
-
-# O_TRUNC open by nobody
-check nobody 6666 666 sh -c ': >"$0"' "$f"
-check nobody 6766 766 sh -c ': >"$0"' "$f"
 
 # chmod g+s by the owner, not a member of the file's group: no SGID
 : >"$MNT/d/own"
