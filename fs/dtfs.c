@@ -307,6 +307,30 @@ static const struct {
 	{FUSE_SET_ATTR_CTIME, DT_SET_CTIME},
 };
 
+/*
+ * Whether a SETATTR is what the kernel's file_remove_privs() sends for a
+ * writer: nothing to set (its FUSE side found no bit to drop by its older
+ * rule) or only a mode that drops set-ID bits of the current one. With
+ * writeback_cache the WRITEs come later from writeback, without the
+ * writer, so this is where the exact rule can apply. For a chmod that
+ * looks the same the rule changes nothing: a chmod by a non-member drops
+ * set-group-ID as well (setattr_prepare()).
+ */
+static int kills_privs(fuse_req_t req, fuse_ino_t ino, const struct stat *attr,
+		       int to_set)
+{
+	struct stat st;
+	mode_t gone;
+
+	if (!to_set)
+		return 1;
+	if (to_set != FUSE_SET_ATTR_MODE || dt_getattr(fs_of(req), ino, &st))
+		return 0;
+	gone = st.st_mode & ~attr->st_mode & 07777;
+	return gone && !(gone & ~(mode_t)(S_ISUID | S_ISGID)) &&
+	       !(attr->st_mode & ~st.st_mode & 07777);
+}
+
 static void dtfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			 int to_set, struct fuse_file_info *fi)
 {
@@ -317,10 +341,12 @@ static void dtfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	for (size_t i = 0; i < sizeof(set_map) / sizeof(set_map[0]); i++)
 		if (to_set & set_map[i].fuse)
 			valid |= set_map[i].dt;
-	/* a truncate by a user without CAP_FSETID; the kernel may send the
+	/* A truncate by a user without CAP_FSETID; the kernel may send the
 	 * mode its older rule computed with it: what dtfs dropped stays
-	 * dropped */
-	ret = valid & DT_SET_SIZE ? remove_privs(req, ino, 0) : 0;
+	 * dropped. */
+	ret = valid & DT_SET_SIZE || kills_privs(req, ino, attr, to_set)
+		      ? remove_privs(req, ino, 0)
+		      : 0;
 	if (ret > 0)
 		attr->st_mode &= ~(mode_t)ret;
 	if (ret >= 0)

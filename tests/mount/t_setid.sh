@@ -4,7 +4,8 @@
 # is group-executable or the user is not in its group; root keeps both; a
 # member of the group keeps set-group-ID on a file that is not
 # group-executable. chmod g+s by the owner outside the group does not set
-# it. Needs -o allow_other (nobody acts on root's files).
+# it. The same with -o writeback_cache. Needs -o allow_other (nobody acts
+# on root's files).
 need setpriv fallocate truncate
 chmod 755 "$T"
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
@@ -68,8 +69,19 @@ got=$(stat -c %a "$MNT/d/own")
 
 # the modes are the store's, not only the kernel's cache
 umount_dtfs
-mount_dtfs -o allow_other
+mount_dtfs -o allow_other,writeback_cache
 got=$(stat -c %a "$MNT/d/own")
 [ "$got" = 2755 ] || fail "mode after remount $got, want 2755"
+
+# with writeback_cache the WRITEs come from writeback, without the writer:
+# the rule applies at the kernel's own SETATTR before the write
+for op in falloc truncate write; do
+	check nobody 6666 666 $op
+	check nobody 2666 666 $op
+	check nobody 6766 766 $op
+	check root 6666 6666 $op
+	check member 6666 2666 $op
+	pass "writeback_cache $op"
+done
 umount_dtfs
 fsck_clean
