@@ -37,14 +37,14 @@ LIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null)
 # Debian packages needed to build and to run the whole suite.
 DEB_PKGS := gcc make pkg-config libfuse3-dev fuse3 librocksdb-dev liburing-dev \
 	    check libbpf-dev bpftool clang fio bindfs attr e2fsprogs util-linux \
-	    psmisc procps libclang-rt-14-dev rocksdb-tools libxml2-utils
+	    psmisc procps libclang-rt-14-dev rocksdb-tools libxml2-utils acl
 # dtfs-vm and the tests on other kernels (tools/vm, tests/vm, tests/powerfail)
 DEB_PKGS += qemu-system-x86 busybox-static cpio kmod xz-utils python3 xfsprogs dmsetup
 
 STORE_SRCS := core/store/store.c core/store/data.c core/store/alloc.c \
 	      core/store/records.c core/store/fsck.c
 FS_SRCS := core/fs/inode.c core/fs/namei.c core/fs/file.c core/fs/extent.c \
-	   core/fs/dir.c core/fs/xattr.c
+	   core/fs/dir.c core/fs/xattr.c core/fs/acl.c
 TRACK_SRCS := core/track/dirtylog.c core/track/pagestate.c core/track/classify.c \
 	      core/track/tracer.c core/track/gate.c core/track/track.c
 CORE_SRCS := $(STORE_SRCS) $(FS_SRCS) $(TRACK_SRCS) core/crc32c.c core/opts.c core/ctl.c
@@ -53,7 +53,7 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl $(B)/dtfs-pin
 TEST_PROGS := $(B)/test_core $(B)/test_dirty $(B)/nullfs $(B)/dt-mnt-helper $(B)/dt-bench-meta \
 	      $(B)/dt-crash
-TEST_PROGS += $(B)/test_parse $(B)/dt-ioctl-bad
+TEST_PROGS += $(B)/test_parse $(B)/dt-ioctl-bad $(B)/dt-sem
 TEST_PROGS += $(B)/pf-replay $(B)/pf-work
 
 .PHONY: all build deps check unit mount-tests san-check demo bench install clean format \
@@ -119,6 +119,9 @@ $(B)/test_parse: $(B)/tests/unit/test_parse.o $(B)/libdtcore.a
 
 $(B)/dt-ioctl-bad: $(B)/tests/mount/dt-ioctl-bad.o
 	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/dt-sem: $(B)/tests/mount/dt-sem.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_URING) -lpthread
 
 $(B)/nullfs: $(B)/tests/nullfs.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FUSE)

@@ -13,6 +13,7 @@
 #include <linux/falloc.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,25 @@ struct dtfs {
 	struct dt_track *track; /* the dirty-tracking engine, dtfs(7) */
 	struct dt_gates *gates;
 	uid_t owner;
+	int acl; /* the kernel enforces POSIX ACLs (FUSE_CAP_POSIX_ACL) */
+	/* inodes whose pages may be in the kernel's page cache, by hash
+	 * (dio_write_inval); set, never cleared */
+	atomic_uchar page_cached[4096];
+	/* direct writes' invalidations: how many request threads are in one,
+	 * and the ones left to a thread of their own (dio_write_inval) */
+	atomic_int inval_busy;
+	pthread_mutex_t inval_lock;
+	pthread_cond_t inval_cond;
+	struct inval_item *inval_list;
+	int inval_stop;
+	pthread_t inval_thread;
+	int inval_started;
+};
+
+struct inval_item {
+	struct inval_item *next;
+	fuse_ino_t ino;
+	off_t off, len;
 };
 
 static struct dtfs *dtfs_of(fuse_req_t req)
@@ -57,6 +77,81 @@ static void origin_of(fuse_req_t req, struct dt_origin *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->pid = (uint32_t)fuse_req_ctx(req)->pid;
+}
+
+/* ---- the caller, for set-id bits and ACLs (struct dt_cred) ------------ */
+
+static int req_in_group(const struct dt_cred *c, gid_t gid)
+{
+	fuse_req_t req = c->arg;
+	gid_t small[64], *list = small;
+	int n = fuse_req_getgroups(req, 64, small), found = 0;
+
+	if (n > 64) {
+		list = malloc((size_t)n * sizeof(*list));
+		if (!list)
+			return 0;
+		n = fuse_req_getgroups(req, n, list);
+	}
+	for (int i = 0; i < n && !found; i++)
+		found = list[i] == gid;
+	if (list != small)
+		free(list);
+	return found;
+}
+
+/* CAP_FSETID in the caller's effective set, from /proc (FUSE sends no
+ * capabilities); fsuid 0 stands for it when the task is not found. */
+static int req_capable(const struct dt_cred *c)
+{
+	pid_t pid = fuse_req_ctx(c->arg)->pid;
+	unsigned long long caps;
+	char path[64], line[256];
+	int found = 0, cap = c->uid == 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = pid > 0 ? fopen(path, "r") : NULL;
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &caps) == 1;
+	if (f)
+		fclose(f);
+	if (found)
+		cap = !!(caps & (1ULL << 4)); /* CAP_FSETID */
+	return cap;
+}
+
+static void cred_of(fuse_req_t req, struct dt_cred *c)
+{
+	const struct fuse_ctx *x = fuse_req_ctx(req);
+
+	memset(c, 0, sizeof(*c));
+	c->uid = x->uid;
+	c->gid = x->gid;
+	c->in_group = req_in_group;
+	c->capable = req_capable;
+	c->arg = req;
+}
+
+/*
+ * A write, truncate or fallocate by the caller of @req drops set-id bits
+ * as should_remove_suid() says. The kernel's FUSE does it with an older
+ * rule (set-group-ID only when group-executable), so dtfs applies the
+ * exact one itself before the operation (dtfs(7), "Set-ID bits"). With
+ * @notify the kernel's cached mode is dropped (attributes only: nothing
+ * waits on a page, no dtfs lock is held). The bits dropped (S_ISUID,
+ * S_ISGID), or -errno.
+ */
+static int remove_privs(fuse_req_t req, fuse_ino_t ino, int notify)
+{
+	struct dt_cred c;
+	int ret;
+
+	cred_of(req, &c);
+	ret = dt_remove_privs(fs_of(req), ino, &c);
+	if (ret > 0 && notify)
+		fuse_lowlevel_notify_inval_inode(dtfs_of(req)->se, ino, -1, 0);
+	return ret;
 }
 
 /* name events, so that logs can map inodes to paths */
@@ -115,6 +210,19 @@ static void dtfs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_ASYNC_DIO;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
+	/* file handles that outlive the kernel's inode cache and the mount:
+	 * node ids are store inode numbers, never reused (dtfs_lookup) */
+	if (conn->capable & FUSE_CAP_EXPORT_SUPPORT)
+		conn->want |= FUSE_CAP_EXPORT_SUPPORT;
+	/* POSIX ACLs: the kernel checks them (default_permissions is on),
+	 * dtfs keeps the mode and the ACL in step and does inheritance, for
+	 * which it needs the create mode unmasked and the umask apart
+	 * (DONT_MASK). dtfs(7), "POSIX ACLs". */
+	if ((conn->capable & FUSE_CAP_POSIX_ACL) &&
+	    (conn->capable & FUSE_CAP_DONT_MASK)) {
+		conn->want |= FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;
+		d->acl = 1;
+	}
 	/* Write-through by default: every write() reaches dtfs at once. */
 	if (d->conf.writeback_cache &&
 	    (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
@@ -126,7 +234,21 @@ static void dtfs_init(void *userdata, struct fuse_conn_info *conn)
 static void dtfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct stat st;
-	int ret = dt_lookup(fs_of(req), parent, name, &st);
+	int ret;
+
+	/* The VFS never looks these up; the kernel's export operations do,
+	 * with any inode number, to open a file handle whose inode it no
+	 * longer caches (FUSE_CAP_EXPORT_SUPPORT): ENOENT becomes ESTALE. */
+	if (!strcmp(name, ".") || !strcmp(name, "..")) {
+		ret = name[1] ? dt_lookup_parent(fs_of(req), parent, &st)
+			      : dt_lookup_self(fs_of(req), parent, &st);
+		if (ret)
+			fuse_reply_err(req, -ret);
+		else
+			reply_entry(req, &st);
+		return;
+	}
+	ret = dt_lookup(fs_of(req), parent, name, &st);
 
 	if (ret == -ENOENT) {
 		/* negative entry, cached like a positive one */
@@ -185,6 +307,30 @@ static const struct {
 	{FUSE_SET_ATTR_CTIME, DT_SET_CTIME},
 };
 
+/*
+ * Whether a SETATTR is what the kernel's file_remove_privs() sends for a
+ * writer: nothing to set (its FUSE side found no bit to drop by its older
+ * rule) or only a mode that drops set-ID bits of the current one. With
+ * writeback_cache the WRITEs come later from writeback, without the
+ * writer, so this is where the exact rule can apply. For a chmod that
+ * looks the same the rule changes nothing: a chmod by a non-member drops
+ * set-group-ID as well (setattr_prepare()).
+ */
+static int kills_privs(fuse_req_t req, fuse_ino_t ino, const struct stat *attr,
+		       int to_set)
+{
+	struct stat st;
+	mode_t gone;
+
+	if (!to_set)
+		return 1;
+	if (to_set != FUSE_SET_ATTR_MODE || dt_getattr(fs_of(req), ino, &st))
+		return 0;
+	gone = st.st_mode & ~attr->st_mode & 07777;
+	return gone && !(gone & ~(mode_t)(S_ISUID | S_ISGID)) &&
+	       !(attr->st_mode & ~st.st_mode & 07777);
+}
+
 static void dtfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			 int to_set, struct fuse_file_info *fi)
 {
@@ -195,7 +341,16 @@ static void dtfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	for (size_t i = 0; i < sizeof(set_map) / sizeof(set_map[0]); i++)
 		if (to_set & set_map[i].fuse)
 			valid |= set_map[i].dt;
-	ret = dt_setattr(fs_of(req), ino, attr, valid, &st);
+	/* A truncate by a user without CAP_FSETID; the kernel may send the
+	 * mode its older rule computed with it: what dtfs dropped stays
+	 * dropped. */
+	ret = valid & DT_SET_SIZE || kills_privs(req, ino, attr, to_set)
+		      ? remove_privs(req, ino, 0)
+		      : 0;
+	if (ret > 0)
+		attr->st_mode &= ~(mode_t)ret;
+	if (ret >= 0)
+		ret = dt_setattr(fs_of(req), ino, attr, valid, &st);
 	if (!ret && (valid & DT_SET_SIZE)) {
 		struct dt_origin o;
 
@@ -220,13 +375,23 @@ static void dtfs_readlink(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_readlink(req, buf);
 }
 
+/* The mode of a new inode: the umask applies unless the directory has a
+ * default ACL, which masks the mode instead (posix_acl_create). */
+static mode_t create_mode(fuse_req_t req, fuse_ino_t parent, mode_t mode)
+{
+	if (dtfs_of(req)->acl && dt_has_default_acl(fs_of(req), parent) > 0)
+		return mode;
+	return mode & ~fuse_req_ctx(req)->umask;
+}
+
 static void dtfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		       mode_t mode, dev_t rdev)
 {
 	const struct fuse_ctx *c = fuse_req_ctx(req);
 	struct stat st;
-	int ret = dt_mknod(fs_of(req), parent, name, mode & ~c->umask, rdev,
-			   c->uid, c->gid, &st);
+	int ret = dt_mknod(fs_of(req), parent, name,
+			   create_mode(req, parent, mode), rdev, c->uid, c->gid,
+			   &st);
 
 	if (ret) {
 		reply_err(req, "mknod", parent, -ret);
@@ -241,8 +406,8 @@ static void dtfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
 	const struct fuse_ctx *c = fuse_req_ctx(req);
 	struct stat st;
-	int ret = dt_mkdir(fs_of(req), parent, name, mode & ~c->umask, c->uid,
-			   c->gid, &st);
+	int ret = dt_mkdir(fs_of(req), parent, name,
+			   create_mode(req, parent, mode), c->uid, c->gid, &st);
 
 	if (ret) {
 		reply_err(req, "mkdir", parent, -ret);
@@ -315,7 +480,12 @@ static void dtfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 static void dtfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	int ret = dt_open(fs_of(req), ino, fi->flags);
+	int ret = 0;
+
+	if ((fi->flags & O_TRUNC) && (fi->flags & O_ACCMODE) != O_RDONLY)
+		ret = remove_privs(req, ino, 1);
+	if (ret >= 0)
+		ret = dt_open(fs_of(req), ino, fi->flags);
 
 	if (ret) {
 		reply_err(req, "open", ino, -ret);
@@ -334,8 +504,9 @@ static void dtfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	const struct fuse_ctx *c = fuse_req_ctx(req);
 	struct fuse_entry_param e;
 	struct stat st;
-	int ret = dt_create(fs_of(req), parent, name, mode & ~c->umask, c->uid,
-			    c->gid, fi->flags, &st);
+	int ret = dt_create(fs_of(req), parent, name,
+			    create_mode(req, parent, mode), c->uid, c->gid,
+			    fi->flags, &st);
 
 	if (ret) {
 		reply_err(req, "create", parent, -ret);
@@ -427,6 +598,27 @@ static char *read_buf(size_t size)
 	return b->data;
 }
 
+static atomic_uchar *page_cached(struct dtfs *d, fuse_ino_t ino)
+{
+	return &d->page_cached[(ino * 0x9e3779b97f4a7c15ULL) >> 52];
+}
+
+/*
+ * Pages of a file enter the page cache only through a READ (a page fill,
+ * readahead, a fault: dtfs cannot tell them from an O_DIRECT read, so
+ * every READ counts) or a buffered write-through WRITE; both mark the
+ * inode before touching the store, so a direct write that finds it
+ * unmarked after storing its data knows no page of its range can hold the
+ * old data (the inode lock orders the two).
+ */
+static void note_page_cached(struct dtfs *d, fuse_ino_t ino)
+{
+	atomic_uchar *p = page_cached(d, ino);
+
+	if (!atomic_load(p))
+		atomic_store(p, 1);
+}
+
 static void dtfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		      struct fuse_file_info *fi)
 {
@@ -441,6 +633,7 @@ static void dtfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	dt_gate_pass(d->gates, ino, 0);
+	note_page_cached(d, ino);
 	n = dt_read(fs_of(req), ino, buf, size, off);
 	if (n > 0) {
 		origin_of(req, &o);
@@ -469,6 +662,112 @@ abort_daemon(struct dtfs *d, fuse_ino_t ino, uint64_t off, uint64_t size)
 	_exit(4);
 }
 
+static void inval_range(struct dtfs *d, fuse_ino_t ino, off_t off, off_t len)
+{
+	int ret = fuse_lowlevel_notify_inval_inode(d->se, ino, off, len);
+
+	if (ret && ret != -ENOENT && ret != -ENOTCONN)
+		fprintf(stderr,
+			"dtfs: write ino %llu: dropping cached pages of an "
+			"O_DIRECT write: %s\n",
+			(unsigned long long)ino, strerror(-ret));
+}
+
+static void *inval_worker(void *arg)
+{
+	struct dtfs *d = arg;
+
+	pthread_mutex_lock(&d->inval_lock);
+	for (;;) {
+		struct inval_item *it = d->inval_list;
+
+		if (!it) {
+			if (d->inval_stop)
+				break;
+			pthread_cond_wait(&d->inval_cond, &d->inval_lock);
+			continue;
+		}
+		d->inval_list = it->next;
+		pthread_mutex_unlock(&d->inval_lock);
+		inval_range(d, it->ino, it->off, it->len);
+		free(it);
+		pthread_mutex_lock(&d->inval_lock);
+	}
+	pthread_mutex_unlock(&d->inval_lock);
+	return NULL;
+}
+
+static void inval_worker_start(struct dtfs *d)
+{
+	pthread_mutex_init(&d->inval_lock, NULL);
+	pthread_cond_init(&d->inval_cond, NULL);
+	d->inval_started =
+		!pthread_create(&d->inval_thread, NULL, inval_worker, d);
+}
+
+/* after the session loop, before the session goes */
+static void inval_worker_stop(struct dtfs *d)
+{
+	if (!d->inval_started)
+		return;
+	pthread_mutex_lock(&d->inval_lock);
+	d->inval_stop = 1;
+	pthread_cond_signal(&d->inval_cond);
+	pthread_mutex_unlock(&d->inval_lock);
+	pthread_join(d->inval_thread, NULL);
+	d->inval_started = 0;
+}
+
+/*
+ * An O_DIRECT write drops the cached pages of its range before it is
+ * acknowledged (dtfs(7), "O_DIRECT and the page cache"). The kernel drops
+ * them itself around a synchronous direct write, but FUSE's asynchronous
+ * one (AIO, io_uring: FUSE_CAP_ASYNC_DIO) completes in fuse_aio_complete()
+ * without the invalidation that generic_file_direct_write() skips for a
+ * queued write; a buffered reader that filled a page from the old data
+ * meanwhile keeps it, and with keep_cache later readers are served that
+ * stale page (xfstests generic/451). Dropping the range here, after the
+ * data is in the store and before the reply, means any page filled from
+ * now on reads the new data. Skipped for an inode no READ or buffered
+ * WRITE has touched (note_page_cached): an O_DIRECT-only workload pays
+ * nothing. No dtfs lock is held: the invalidation may wait for a READ of
+ * a locked page or launder a dirty one, which spare session threads
+ * serve. A single-threaded daemon has none, so it skips this and keeps
+ * the kernel's behaviour.
+ */
+static void dio_write_inval(struct dtfs *d, fuse_ino_t ino, off_t off,
+			    size_t len)
+{
+	int limit = (int)d->conf.max_threads - 2;
+	struct inval_item *it;
+
+	if (d->conf.singlethread || !atomic_load(page_cached(d, ino)))
+		return;
+	/* Each request thread in an invalidation may wait for a READ that
+	 * needs another: at most max_threads - 2 of them, so two stay free.
+	 * Past that (many concurrent direct writes to cached files) the
+	 * invalidation goes to the worker thread and follows the reply. */
+	if (atomic_fetch_add(&d->inval_busy, 1) < limit || !d->inval_started) {
+		inval_range(d, ino, off, (off_t)len);
+		atomic_fetch_sub(&d->inval_busy, 1);
+		return;
+	}
+	atomic_fetch_sub(&d->inval_busy, 1);
+	it = malloc(sizeof(*it));
+	if (!it) {
+		inval_range(d, ino, off, (off_t)len);
+		return;
+	}
+	it->ino = ino;
+	it->off = off;
+	it->len = (off_t)len;
+	pthread_mutex_lock(&d->inval_lock);
+	it->next = d->inval_list;
+	d->inval_list = it;
+	pthread_cond_signal(&d->inval_cond);
+	pthread_mutex_unlock(&d->inval_lock);
+}
+
 static void dtfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		       size_t size, off_t off, struct fuse_file_info *fi)
 {
@@ -476,9 +775,23 @@ static void dtfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	enum dt_write_kind kind = fi->writepage	      ? DT_WRITE_WRITEPAGE
 				  : fi->fh & O_DIRECT ? DT_WRITE_DIRECT
 						      : DT_WRITE_BUFFERED;
+	/* the file's flags now: O_DIRECT may have come with fcntl */
+	int direct =
+		!fi->writepage && ((fi->fh | (unsigned)fi->flags) & O_DIRECT);
 	struct dt_origin o;
 	ssize_t n;
 
+	if (!direct)
+		note_page_cached(d, ino);
+
+	if (kind != DT_WRITE_WRITEPAGE) {
+		int ret = remove_privs(req, ino, 1);
+
+		if (ret < 0) {
+			reply_err(req, "write", ino, -ret);
+			return;
+		}
+	}
 	dt_gate_pass(d->gates, ino, 1);
 	origin_of(req, &o);
 	switch (dt_track_write_begin(d->track, ino, (uint64_t)off, size, kind,
@@ -494,6 +807,8 @@ static void dtfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	}
 	n = dt_write(fs_of(req), ino, buf, size, off);
 	dt_track_write_end(d->track, ino, (uint64_t)off, size, kind);
+	if (n > 0 && direct)
+		dio_write_inval(d, ino, off, (size_t)n);
 	if (n < 0)
 		reply_err(req, "write", ino, (int)-n);
 	else
@@ -526,6 +841,15 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (!buf) {
 		reply_err(req, "readdir", ino, ENOMEM);
 		return;
+	}
+	if (off == 0) {
+		int ret = dt_dir_rewind(fs_of(req), ino, d);
+
+		if (ret) {
+			free(buf);
+			reply_err(req, "readdir", ino, -ret);
+			return;
+		}
 	}
 	for (size_t i = (size_t)off; !dt_dir_entry(d, i, &name, &st); i++) {
 		size_t len;
@@ -607,6 +931,16 @@ static void dtfs_statfs(fuse_req_t req, fuse_ino_t ino)
 static void dtfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			  const char *value, size_t size, int flags)
 {
+	int dflt = !strcmp(name, "system.posix_acl_default");
+	struct dt_cred c;
+
+	if (dtfs_of(req)->acl &&
+	    (dflt || !strcmp(name, "system.posix_acl_access"))) {
+		cred_of(req, &c);
+		fuse_reply_err(req, -dt_set_acl(fs_of(req), ino, dflt, value,
+						size, &c));
+		return;
+	}
 	fuse_reply_err(req,
 		       -dt_setxattr(fs_of(req), ino, name, value, size, flags));
 }
@@ -660,9 +994,11 @@ static void dtfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 			   off_t offset, off_t length,
 			   struct fuse_file_info *fi)
 {
-	int ret = dt_fallocate(fs_of(req), ino, mode, offset, length);
+	int ret = remove_privs(req, ino, 1);
 
 	(void)fi;
+	if (ret >= 0)
+		ret = dt_fallocate(fs_of(req), ino, mode, offset, length);
 	if (!ret && (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))) {
 		struct dt_origin o;
 
@@ -1289,8 +1625,10 @@ int main(int argc, char *argv[])
 		 * always find one free (dtfs(7), THE GATE) */
 		fuse_loop_cfg_set_idle_threads(lc, 4);
 		fuse_loop_cfg_set_max_threads(lc, d.conf.max_threads);
+		inval_worker_start(&d);
 		ret = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
+		inval_worker_stop(&d);
 	}
 	/* The mount is gone: a dtfs or dtfs-fsck started now on this store
 	 * waits for us instead of refusing it. */

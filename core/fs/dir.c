@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Directory listings: dt_opendir takes a snapshot of the entries (with "."
- * and ".."); offsets are positions in it, stable for the life of the
- * handle.
+ * Directory listings: a handle lists its directory (with "." and "..") when
+ * it is first read, and again whenever it is read from offset 0
+ * (rewinddir, or a seek to 0): POSIX wants a rewound stream to show the
+ * directory as it is now, names created after opendir included. Offsets
+ * are positions in the listing, stable until the next read from 0.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,6 +22,9 @@ struct dt_dir {
 	size_t n, cap;
 	char *names;
 	size_t names_len, names_cap;
+	struct dt_fs *fs;
+	uint64_t ino;
+	int listed; /* a listing was taken (dir_fill) */
 };
 
 static int dir_add(struct dt_dir *d, const char *name, size_t nl, uint64_t ino,
@@ -53,10 +58,11 @@ static int dir_add(struct dt_dir *d, const char *name, size_t nl, uint64_t ino,
 	return 0;
 }
 
-int dt_opendir(struct dt_fs *fs, uint64_t ino, struct dt_dir **out)
+/* List directory @ino into @d (emptied first): ".", "..", then the
+ * entries in key order. */
+static int dir_fill(struct dt_fs *fs, uint64_t ino, struct dt_dir *d)
 {
 	struct dt_irec r;
-	struct dt_dir *d;
 	rocksdb_iterator_t *it;
 	char lo[9];
 	int ret = dt_store_get_irec(&fs->st, ino, &r);
@@ -65,9 +71,8 @@ int dt_opendir(struct dt_fs *fs, uint64_t ino, struct dt_dir **out)
 		return ret;
 	if (!S_ISDIR(r.mode))
 		return -ENOTDIR;
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
+	d->n = 0;
+	d->names_len = 0;
 	ret = dir_add(d, ".", 1, ino, S_IFDIR);
 	if (!ret)
 		ret = dir_add(d, "..", 2, r.parent, S_IFDIR);
@@ -91,17 +96,45 @@ int dt_opendir(struct dt_fs *fs, uint64_t ino, struct dt_dir **out)
 	if (!ret)
 		ret = dt_store_iter_err(it, "readdir", ino);
 	rocksdb_iter_destroy(it);
-	if (ret) {
-		dt_closedir(d);
+	return ret;
+}
+
+int dt_opendir(struct dt_fs *fs, uint64_t ino, struct dt_dir **out)
+{
+	struct dt_irec r;
+	struct dt_dir *d;
+	int ret = dt_store_get_irec(&fs->st, ino, &r);
+
+	if (ret)
 		return ret;
-	}
+	if (!S_ISDIR(r.mode))
+		return -ENOTDIR;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->fs = fs;
+	d->ino = ino;
 	*out = d;
 	return 0;
+}
+
+int dt_dir_rewind(struct dt_fs *fs, uint64_t ino, struct dt_dir *d)
+{
+	int ret = dir_fill(fs, ino, d);
+
+	d->listed = !ret;
+	return ret;
 }
 
 int dt_dir_entry(struct dt_dir *d, size_t idx, const char **name,
 		 struct stat *st)
 {
+	if (!d->listed) {
+		int ret = dt_dir_rewind(d->fs, d->ino, d);
+
+		if (ret)
+			return ret;
+	}
 	if (idx >= d->n)
 		return -ENOENT;
 	*name = d->names + d->ents[idx].name_off;

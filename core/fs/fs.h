@@ -100,4 +100,24 @@ int dt_truncate_locked(struct dt_fs *fs, rocksdb_writebatch_t *wb,
 int dt_free_all_data(struct dt_fs *fs, rocksdb_writebatch_t *wb,
 		     struct dt_inode *in, struct dt_op *op);
 
+/* acl.c: the kernel's ACL rules on the xattr form of an ACL */
+extern const char dt_acl_access[], dt_acl_default[];
+/* the number of entries of a well-formed ACL value, or -EINVAL */
+int dt_acl_check(const char *v, size_t n);
+/* @mode's permission bits from the ACL; 1 if the ACL says more than them */
+int dt_acl_equiv_mode(const char *v, size_t n, mode_t *mode);
+/* chmod: the owner, mask (else group) and other entries from @mode */
+void dt_acl_chmod(char *v, size_t n, mode_t mode);
+/* create: mask the inherited ACL @v and @mode by each other; 1 if the ACL
+ * says more than the mode (keep it) */
+int dt_acl_create_masq(char *v, size_t n, mode_t *mode);
+
+/* xattr.c: inside a change of @in (write-locked) into @wb */
+/* keep the access ACL of @in in step with its new mode */
+int dt_acl_on_chmod(struct dt_fs *fs, rocksdb_writebatch_t *wb,
+		    struct dt_inode *in);
+/* new inode @ino (record @r) in @dir: inherit @dir's default ACL */
+int dt_acl_inherit(struct dt_fs *fs, rocksdb_writebatch_t *wb,
+		   struct dt_inode *dir, uint64_t ino, struct dt_irec *r);
+
 #endif

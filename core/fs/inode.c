@@ -454,8 +454,12 @@ int dt_setattr(struct dt_fs *fs, uint64_t ino, const struct stat *s, int valid,
 		ret = -EINVAL;
 		goto out;
 	}
-	if (valid & DT_SET_MODE)
+	if (valid & DT_SET_MODE) {
 		in->rec.mode = (in->rec.mode & S_IFMT) | (s->st_mode & 07777);
+		ret = dt_acl_on_chmod(fs, wb, in);
+		if (ret)
+			goto out;
+	}
 	if (valid & DT_SET_UID)
 		in->rec.uid = s->st_uid;
 	if (valid & DT_SET_GID)
@@ -496,6 +500,74 @@ out:
 		dt_fill_stat(ino, &in->rec, out);
 	pthread_rwlock_unlock(&in->lock);
 	rocksdb_writebatch_destroy(wb);
+	dt_iput(fs, in);
+	return ret;
+}
+
+int dt_cred_in_group(const struct dt_cred *c, gid_t gid)
+{
+	return c->gid == gid || (c->in_group && c->in_group(c, gid));
+}
+
+int dt_cred_capable_fsetid(const struct dt_cred *c)
+{
+	return c->capable ? c->capable(c) : c->uid == 0;
+}
+
+/* The bits should_remove_suid() would kill in @mode for @c (before the
+ * CAP_FSETID check). */
+static mode_t privs_to_kill(mode_t mode, gid_t gid, const struct dt_cred *c)
+{
+	mode_t kill = 0;
+
+	if (!S_ISREG(mode))
+		return 0;
+	if (mode & S_ISUID)
+		kill |= S_ISUID;
+	/* setattr_should_drop_sgid(): with group exec a real set-group-ID,
+	 * without it kept only for members of the group */
+	if ((mode & S_ISGID) && ((mode & S_IXGRP) || !dt_cred_in_group(c, gid)))
+		kill |= S_ISGID;
+	return kill;
+}
+
+int dt_remove_privs(struct dt_fs *fs, uint64_t ino, const struct dt_cred *c)
+{
+	struct dt_inode *in;
+	rocksdb_writebatch_t *wb;
+	struct dt_irec save;
+	mode_t kill;
+	int ret = dt_iget(fs, ino, &in);
+
+	if (ret)
+		return ret;
+	/* the common case, no set-id bit, under the read lock only */
+	pthread_rwlock_rdlock(&in->lock);
+	kill = privs_to_kill(in->rec.mode, in->rec.gid, c);
+	pthread_rwlock_unlock(&in->lock);
+	if (!kill || dt_cred_capable_fsetid(c)) {
+		dt_iput(fs, in);
+		return 0;
+	}
+	pthread_rwlock_wrlock(&in->lock);
+	kill = privs_to_kill(in->rec.mode, in->rec.gid, c);
+	if (in->deleted || !kill) {
+		ret = in->deleted ? -ENOENT : 0;
+		goto out;
+	}
+	save = in->rec;
+	in->rec.mode &= ~kill;
+	dt_touch_c(&in->rec);
+	wb = rocksdb_writebatch_create();
+	dt_put_irec(wb, ino, &in->rec);
+	ret = dt_store_commit(&fs->st, wb, 0);
+	rocksdb_writebatch_destroy(wb);
+	if (ret)
+		in->rec = save;
+	else
+		ret = (int)kill;
+out:
+	pthread_rwlock_unlock(&in->lock);
 	dt_iput(fs, in);
 	return ret;
 }

@@ -132,6 +132,46 @@ int dt_lookup(struct dt_fs *fs, uint64_t parent, const char *name,
 	return 0;
 }
 
+int dt_lookup_self(struct dt_fs *fs, uint64_t ino, struct stat *st)
+{
+	struct dt_inode *in;
+	int ret = dt_iget(fs, ino, &in), gone;
+
+	if (ret)
+		return ret;
+	pthread_rwlock_rdlock(&in->lock);
+	gone = in->deleted || in->rec.nlink == 0;
+	if (!gone)
+		dt_fill_stat(ino, &in->rec, st);
+	pthread_rwlock_unlock(&in->lock);
+	if (gone) {
+		dt_iput(fs, in);
+		return -ENOENT;
+	}
+	dt_iref_lookup(fs, in);
+	return 0;
+}
+
+int dt_lookup_parent(struct dt_fs *fs, uint64_t ino, struct stat *st)
+{
+	struct dt_inode *in;
+	uint64_t parent = 0;
+	int ret = dt_iget(fs, ino, &in);
+
+	if (ret)
+		return ret;
+	pthread_rwlock_rdlock(&in->lock);
+	if (!S_ISDIR(in->rec.mode))
+		ret = -ENOTDIR;
+	else if (in->deleted || in->rec.nlink == 0)
+		ret = -ENOENT;
+	else
+		parent = ino == DT_ROOT_INO ? DT_ROOT_INO : in->rec.parent;
+	pthread_rwlock_unlock(&in->lock);
+	dt_iput(fs, in);
+	return ret ? ret : dt_lookup_self(fs, parent, st);
+}
+
 void dt_forget(struct dt_fs *fs, uint64_t ino, uint64_t nlookup)
 {
 	struct dt_inode *in;
@@ -187,6 +227,13 @@ static int make_node(struct dt_fs *fs, uint64_t parent, const char *name,
 		r.gid = dir->rec.gid;
 		if (S_ISDIR(mode))
 			r.mode |= S_ISGID;
+	}
+	if (!link && (dir->rec.flags & DT_IF_XATTR)) {
+		ret = dt_acl_inherit(fs, wb, dir, ino, &r);
+		if (ret) {
+			rocksdb_writebatch_destroy(wb);
+			goto out;
+		}
 	}
 	r.rdev = rdev;
 	r.generation = 1;

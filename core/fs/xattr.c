@@ -181,3 +181,132 @@ int dt_removexattr(struct dt_fs *fs, uint64_t ino, const char *name)
 	dt_iput(fs, in);
 	return ret;
 }
+
+/* ---- POSIX ACLs (acl.c) ---------------------------------------------------- */
+
+/* The value of xattr @name of @in (locked), or -ENOENT. */
+static int xattr_get_locked(struct dt_fs *fs, struct dt_inode *in,
+			    const char *name, char **v, size_t *vl)
+{
+	char k[DT_KEY_MAX];
+
+	if (!(in->rec.flags & DT_IF_XATTR))
+		return -ENOENT;
+	return dt_store_get(&fs->st, k,
+			    dt_keyname(k, DT_K_XATTR, in->ino, name), v, vl);
+}
+
+int dt_acl_on_chmod(struct dt_fs *fs, rocksdb_writebatch_t *wb,
+		    struct dt_inode *in)
+{
+	char k[DT_KEY_MAX], *v;
+	size_t vl;
+	int ret = xattr_get_locked(fs, in, dt_acl_access, &v, &vl);
+
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	if (dt_acl_check(v, vl) > 0) {
+		dt_acl_chmod(v, vl, in->rec.mode);
+		rocksdb_writebatch_put(
+			wb, k,
+			dt_keyname(k, DT_K_XATTR, in->ino, dt_acl_access), v,
+			vl);
+	}
+	free(v);
+	return 0;
+}
+
+int dt_acl_inherit(struct dt_fs *fs, rocksdb_writebatch_t *wb,
+		   struct dt_inode *dir, uint64_t ino, struct dt_irec *r)
+{
+	char k[DT_KEY_MAX], *v;
+	size_t vl;
+	mode_t mode = r->mode;
+	int ret = xattr_get_locked(fs, dir, dt_acl_default, &v, &vl);
+
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	if (dt_acl_check(v, vl) <= 0) { /* stored by hand, not by the kernel */
+		free(v);
+		return 0;
+	}
+	if (S_ISDIR(r->mode)) {
+		rocksdb_writebatch_put(
+			wb, k, dt_keyname(k, DT_K_XATTR, ino, dt_acl_default),
+			v, vl);
+		r->flags |= DT_IF_XATTR;
+	}
+	if (dt_acl_create_masq(v, vl, &mode)) {
+		rocksdb_writebatch_put(
+			wb, k, dt_keyname(k, DT_K_XATTR, ino, dt_acl_access), v,
+			vl);
+		r->flags |= DT_IF_XATTR;
+	}
+	r->mode = mode;
+	free(v);
+	return 0;
+}
+
+int dt_has_default_acl(struct dt_fs *fs, uint64_t ino)
+{
+	ssize_t n = dt_getxattr(fs, ino, dt_acl_default, NULL, 0);
+
+	return n == -ENODATA ? 0 : n < 0 ? (int)n : n > 4;
+}
+
+int dt_set_acl(struct dt_fs *fs, uint64_t ino, int dflt, const void *value,
+	       size_t size, const struct dt_cred *c)
+{
+	const char *name = dflt ? dt_acl_default : dt_acl_access;
+	struct dt_inode *in;
+	rocksdb_writebatch_t *wb;
+	struct dt_irec save;
+	char k[DT_KEY_MAX];
+	size_t kl;
+	int n = dt_acl_check(value, size), keep = n > 0, ret;
+
+	if (n < 0)
+		return n;
+	ret = dt_iget(fs, ino, &in);
+	if (ret)
+		return ret;
+	kl = dt_keyname(k, DT_K_XATTR, ino, name);
+	wb = rocksdb_writebatch_create();
+	pthread_rwlock_wrlock(&in->lock);
+	save = in->rec;
+	if (in->deleted) {
+		ret = -ENOENT;
+		goto out;
+	}
+	if (dflt && !S_ISDIR(in->rec.mode)) {
+		ret = -EACCES;
+		goto out;
+	}
+	if (!dflt) {
+		mode_t mode = in->rec.mode;
+
+		/* posix_acl_update_mode(): an ACL the mode says alone goes */
+		if (keep)
+			keep = dt_acl_equiv_mode(value, size, &mode);
+		if (!dt_cred_in_group(c, (gid_t)in->rec.gid) &&
+		    !dt_cred_capable_fsetid(c))
+			mode &= ~(mode_t)S_ISGID;
+		in->rec.mode = mode;
+	}
+	if (keep) {
+		rocksdb_writebatch_put(wb, k, kl, value, size);
+		in->rec.flags |= DT_IF_XATTR;
+	} else {
+		rocksdb_writebatch_delete(wb, k, kl);
+	}
+	dt_touch_c(&in->rec);
+	dt_put_irec(wb, ino, &in->rec);
+	ret = dt_store_commit(&fs->st, wb, 0);
+out:
+	if (ret)
+		in->rec = save;
+	pthread_rwlock_unlock(&in->lock);
+	rocksdb_writebatch_destroy(wb);
+	dt_iput(fs, in);
+	return ret;
+}

@@ -66,12 +66,41 @@ uint64_t dt_space_reserve(int fd);
 #define DT_SET_MTIME_NOW (1 << 8)
 #define DT_SET_CTIME (1 << 10)
 
+/*
+ * The caller of an operation, for the decisions the kernel's FUSE leaves
+ * to the filesystem (set-id bits, ACLs). @in_group and @capable answer
+ * for the caller: membership of a group other than its fsgid (NULL: none)
+ * and CAP_FSETID (NULL: fsuid 0 stands for it).
+ */
+struct dt_cred {
+	uid_t uid; /* fsuid */
+	gid_t gid; /* fsgid */
+	int (*in_group)(const struct dt_cred *c, gid_t gid);
+	int (*capable)(const struct dt_cred *c);
+	void *arg; /* for the callbacks */
+};
+int dt_cred_in_group(const struct dt_cred *c, gid_t gid);
+int dt_cred_capable_fsetid(const struct dt_cred *c);
+
 int dt_getattr(struct dt_fs *fs, uint64_t ino, struct stat *st);
+/*
+ * Before a write, truncate or fallocate by @c: drop the set-user-ID bit,
+ * and the set-group-ID bit when the file is group-executable or @c is not
+ * in its group, unless @c has CAP_FSETID (the kernel's should_remove_suid;
+ * regular files only). The bits dropped (0 if none), or -errno.
+ */
+int dt_remove_privs(struct dt_fs *fs, uint64_t ino, const struct dt_cred *c);
 int dt_setattr(struct dt_fs *fs, uint64_t ino, const struct stat *in, int valid,
 	       struct stat *out);
 
 int dt_lookup(struct dt_fs *fs, uint64_t parent, const char *name,
 	      struct stat *st);
+/* Lookups by inode number, for file handles (dtfs(7), "File handles"):
+ * "." of any inode that still has a name, ".." of a directory; one lookup
+ * reference as dt_lookup; -ENOENT for an inode number not (or no longer)
+ * in use: inode numbers are never reused in a store. */
+int dt_lookup_self(struct dt_fs *fs, uint64_t ino, struct stat *st);
+int dt_lookup_parent(struct dt_fs *fs, uint64_t ino, struct stat *st);
 void dt_forget(struct dt_fs *fs, uint64_t ino, uint64_t nlookup);
 
 int dt_mknod(struct dt_fs *fs, uint64_t parent, const char *name, mode_t mode,
@@ -112,17 +141,35 @@ off_t dt_lseek(struct dt_fs *fs, uint64_t ino, off_t off, int whence);
 ssize_t dt_copy_file_range(struct dt_fs *fs, uint64_t ino_in, off_t off_in,
 			   uint64_t ino_out, off_t off_out, size_t len);
 
-/* Directories. dt_opendir takes a snapshot of the entries (with "." and
- * ".."); offsets are positions in it, stable for the life of the handle. */
+/* Directories. A handle lists the directory (with "." and "..") at its
+ * first dt_dir_entry, or at dt_dir_rewind, which lists it afresh: a read
+ * from offset 0 (rewinddir) shows names created since. Offsets are
+ * positions in the listing, stable until the next dt_dir_rewind. */
 struct dt_dir;
 int dt_opendir(struct dt_fs *fs, uint64_t ino, struct dt_dir **out);
-/* Entry @idx of the snapshot: 0 and sets @name and @st, or -ENOENT past end.
- * @st has st_ino and the type bits of st_mode filled in. */
+int dt_dir_rewind(struct dt_fs *fs, uint64_t ino, struct dt_dir *d);
+/* Entry @idx of the listing: 0 and sets @name and @st, -ENOENT past end,
+ * or the error of taking the listing. */
 int dt_dir_entry(struct dt_dir *d, size_t idx, const char **name,
 		 struct stat *st);
 void dt_closedir(struct dt_dir *d);
 
 int dt_statfs(struct dt_fs *fs, struct statvfs *sv);
+
+/*
+ * POSIX ACLs in the kernel's xattr form (dtfs(7), "POSIX ACLs"). Set the
+ * access (@dflt 0) or default ACL of @ino for @c: an access ACL sets the
+ * mode's permission bits, is not stored when the mode says it all, and
+ * drops set-group-ID when @c is outside the file's group without
+ * CAP_FSETID; a default ACL is for directories only (-EACCES). chmod keeps
+ * a stored access ACL in step, and a new inode inherits its directory's
+ * default ACL (dt_setattr, dt_create, dt_mknod, dt_mkdir).
+ */
+int dt_set_acl(struct dt_fs *fs, uint64_t ino, int dflt, const void *value,
+	       size_t size, const struct dt_cred *c);
+/* Whether directory @ino has a default ACL (then the create mode is not
+ * masked by the umask): 1, 0 or -errno. */
+int dt_has_default_acl(struct dt_fs *fs, uint64_t ino);
 
 /* xattrs: flags XATTR_CREATE / XATTR_REPLACE. get/list with size 0 return
  * the size needed; -ERANGE when @size is too small. */

@@ -1634,8 +1634,7 @@ START_TEST(test_sync_vs_inline)
 		snprintf(nm, sizeof(nm), "f%d", n++);
 		f = mkfile(DT_ROOT_INO, nm);
 		ck_assert_int_eq(dt_write(fs, f, a, 100, 0), 100);
-		ck_assert_int_eq(dt_write(fs, f, a, sizeof(a), 50),
-				 sizeof(a));
+		ck_assert_int_eq(dt_write(fs, f, a, sizeof(a), 50), sizeof(a));
 		ck_assert_int_eq(dt_fallocate(fs, f, 0, 0, 1), 0);
 		clock_gettime(CLOCK_MONOTONIC, &t);
 	} while (t.tv_sec - t0.tv_sec < 3);
@@ -1910,6 +1909,202 @@ START_TEST(test_dir_times)
 }
 END_TEST
 
+START_TEST(test_rewind)
+{
+	struct dt_dir *d;
+	const char *name;
+	struct stat st;
+	uint64_t dir = mkd(DT_ROOT_INO, "d");
+	size_t n = 0;
+
+	mkfile(dir, "a");
+	ck_assert_int_eq(dt_opendir(fs, dir, &d), 0);
+	/* the listing is taken at the first read: "b" shows */
+	mkfile(dir, "b");
+	while (!dt_dir_entry(d, n, &name, &st))
+		n++;
+	ck_assert_uint_eq(n, 4);
+	mkfile(dir, "c");
+	ck_assert_int_eq(dt_dir_entry(d, 4, &name, &st), -ENOENT);
+	/* read again from 0: the name created since shows */
+	ck_assert_int_eq(dt_dir_rewind(fs, dir, d), 0);
+	ck_assert_int_eq(dt_dir_entry(d, 4, &name, &st), 0);
+	ck_assert_str_eq(name, "c");
+	ck_assert_uint_eq(st.st_ino, ino_of(dir, "c"));
+	dt_closedir(d);
+}
+END_TEST
+
+static int never_member(const struct dt_cred *c, gid_t gid)
+{
+	(void)c;
+	(void)gid;
+	return 0;
+}
+
+static int member_of_500(const struct dt_cred *c, gid_t gid)
+{
+	(void)c;
+	return gid == 500;
+}
+
+static mode_t mode_of(uint64_t ino)
+{
+	struct stat st;
+
+	ck_assert_int_eq(dt_getattr(fs, ino, &st), 0);
+	return st.st_mode & 07777;
+}
+
+static void chmod_to(uint64_t ino, mode_t mode)
+{
+	struct stat in = {.st_mode = mode};
+
+	ck_assert_int_eq(dt_setattr(fs, ino, &in, DT_SET_MODE, NULL), 0);
+}
+
+START_TEST(test_remove_privs)
+{
+	struct dt_cred user = {
+		.uid = 1000, .gid = 1000, .in_group = never_member};
+	struct dt_cred member = {
+		.uid = 1000, .gid = 1000, .in_group = member_of_500};
+	struct dt_cred root = {.uid = 0, .gid = 0};
+	struct stat st;
+	uint64_t f, d;
+
+	ck_assert_int_eq(
+		dt_mknod(fs, DT_ROOT_INO, "f", S_IFREG | 0666, 0, 0, 500, &st),
+		0);
+	f = st.st_ino;
+	chmod_to(f, 06666);
+	ck_assert_int_eq(dt_remove_privs(fs, f, &root), 0);
+	ck_assert_uint_eq(mode_of(f), 06666);
+	/* a member keeps SGID without group exec */
+	ck_assert_int_eq(dt_remove_privs(fs, f, &member), S_ISUID);
+	ck_assert_uint_eq(mode_of(f), 02666);
+	ck_assert_int_eq(dt_remove_privs(fs, f, &user), S_ISGID);
+	ck_assert_uint_eq(mode_of(f), 0666);
+	chmod_to(f, 02676); /* group exec: a real SGID, members lose it too */
+	ck_assert_int_eq(dt_remove_privs(fs, f, &member), S_ISGID);
+	ck_assert_uint_eq(mode_of(f), 0676);
+	ck_assert_int_eq(dt_remove_privs(fs, f, &user), 0);
+	d = mkd(DT_ROOT_INO, "d");
+	chmod_to(d, 02777); /* directories keep theirs */
+	ck_assert_int_eq(dt_remove_privs(fs, d, &user), 0);
+	ck_assert_uint_eq(mode_of(d), 02777);
+}
+END_TEST
+
+/* an ACL value of @n entries {tag, perm, id} */
+static size_t acl_make(char *v, int n, const unsigned int (*e)[3])
+{
+	memset(v, 0, 4);
+	v[0] = 2;
+	for (int i = 0; i < n; i++) {
+		char *p = v + 4 + 8 * i;
+
+		p[0] = (char)e[i][0];
+		p[1] = 0;
+		p[2] = (char)e[i][1];
+		p[3] = 0;
+		memcpy(p + 4, &e[i][2], 4);
+	}
+	return 4 + 8 * (size_t)n;
+}
+
+START_TEST(test_acl)
+{
+	static const unsigned int named[][3] = {
+		{0x01, 6, 0}, {0x02, 6, 77}, {0x04, 4, 0},
+		{0x10, 6, 0}, {0x20, 0, 0},
+	};
+	static const unsigned int plain[][3] = {
+		{0x01, 7, 0}, {0x04, 5, 0}, {0x20, 4, 0}};
+	static const unsigned int bad[][3] = {{0x01, 7, 0}, {0x02, 6, 77}};
+	struct dt_cred user = {
+		.uid = 1000, .gid = 2000, .in_group = never_member};
+	struct dt_cred root = {.uid = 0, .gid = 0};
+	char v[128], got[128];
+	size_t n = acl_make(v, 5, named);
+	uint64_t f = mkfile(DT_ROOT_INO, "f"), d, sub;
+	struct stat st;
+	ssize_t gl;
+
+	ck_assert_int_eq(dt_set_acl(fs, f, 0, v, acl_make(v, 2, bad), &root),
+			 -EINVAL);
+	n = acl_make(v, 5, named);
+	ck_assert_int_eq(dt_set_acl(fs, f, 0, v, n, &root), 0);
+	ck_assert_uint_eq(mode_of(f), 0660); /* group class = the mask */
+	ck_assert_int_eq(
+		dt_getxattr(fs, f, "system.posix_acl_access", got, sizeof(got)),
+		(ssize_t)n);
+	/* chmod rewrites owner, mask and other */
+	chmod_to(f, 0604);
+	gl = dt_getxattr(fs, f, "system.posix_acl_access", got, sizeof(got));
+	ck_assert_int_eq(gl, (ssize_t)n);
+	ck_assert_int_eq(got[4 + 2], 6); /* user:: */
+	ck_assert_int_eq(got[4 + 8 + 2], 6); /* user:77 kept */
+	ck_assert_int_eq(got[4 + 16 + 2], 4); /* group:: kept */
+	ck_assert_int_eq(got[4 + 24 + 2], 0); /* mask */
+	ck_assert_int_eq(got[4 + 32 + 2], 4); /* other */
+	/* an ACL the mode says alone is not kept; SGID goes for a
+	 * non-member */
+	chmod_to(f, 02660);
+	ck_assert_int_eq(dt_set_acl(fs, f, 0, v, acl_make(v, 3, plain), &user),
+			 0);
+	ck_assert_uint_eq(mode_of(f), 0754);
+	ck_assert_int_eq(
+		dt_getxattr(fs, f, "system.posix_acl_access", got, sizeof(got)),
+		-ENODATA);
+	/* default ACLs: directories only, inherited with the mode masked */
+	ck_assert_int_eq(dt_set_acl(fs, f, 1, v, acl_make(v, 5, named), &root),
+			 -EACCES);
+	d = mkd(DT_ROOT_INO, "d");
+	ck_assert_int_eq(dt_has_default_acl(fs, d), 0);
+	n = acl_make(v, 5, named);
+	ck_assert_int_eq(dt_set_acl(fs, d, 1, v, n, &root), 0);
+	ck_assert_int_eq(dt_has_default_acl(fs, d), 1);
+	ck_assert_int_eq(dt_mknod(fs, d, "g", S_IFREG | 0640, 0, 0, 0, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0640); /* mask rw & 4 */
+	gl = dt_getxattr(fs, st.st_ino, "system.posix_acl_access", got,
+			 sizeof(got));
+	ck_assert_int_eq(gl, (ssize_t)n);
+	ck_assert_int_eq(got[4 + 24 + 2], 4); /* mask &= group bits */
+	ck_assert_int_eq(dt_getxattr(fs, st.st_ino, "system.posix_acl_default",
+				     got, sizeof(got)),
+			 -ENODATA);
+	ck_assert_int_eq(dt_mkdir(fs, d, "sub", 0777, 0, 0, &st), 0);
+	sub = st.st_ino;
+	ck_assert_uint_eq(st.st_mode & 07777, 0660);
+	ck_assert_int_eq(dt_has_default_acl(fs, sub), 1);
+}
+END_TEST
+
+START_TEST(test_lookup_by_ino)
+{
+	uint64_t d = mkd(DT_ROOT_INO, "d"), sub = mkd(d, "sub");
+	uint64_t f = mkfile(sub, "f");
+	struct stat st;
+
+	ck_assert_int_eq(dt_lookup_self(fs, f, &st), 0);
+	ck_assert_uint_eq(st.st_ino, f);
+	dt_forget(fs, f, 1);
+	ck_assert_int_eq(dt_lookup_parent(fs, sub, &st), 0);
+	ck_assert_uint_eq(st.st_ino, d);
+	dt_forget(fs, d, 1);
+	ck_assert_int_eq(dt_lookup_parent(fs, DT_ROOT_INO, &st), 0);
+	ck_assert_uint_eq(st.st_ino, DT_ROOT_INO);
+	dt_forget(fs, DT_ROOT_INO, 1);
+	ck_assert_int_eq(dt_lookup_parent(fs, f, &st), -ENOTDIR);
+	ck_assert_int_eq(dt_unlink(fs, sub, "f"), 0);
+	ck_assert_int_eq(dt_lookup_self(fs, f, &st), -ENOENT);
+	ck_assert_int_eq(dt_lookup_self(fs, 999999, &st), -ENOENT);
+	/* numbers are not reused */
+	ck_assert_uint_gt(mkfile(sub, "g"), f);
+}
+END_TEST
+
 START_TEST(test_statfs)
 {
 	struct statvfs sv;
@@ -1960,6 +2155,10 @@ static Suite *core_suite(void)
 		{"times", test_times, 60},
 		{"times", test_dir_times, 60},
 		{"misc", test_statfs, 60},
+		{"dirs", test_rewind, 60},
+		{"inodes", test_remove_privs, 60},
+		{"xattr", test_acl, 60},
+		{"names", test_lookup_by_ino, 60},
 	};
 
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
