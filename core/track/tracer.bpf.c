@@ -305,3 +305,64 @@ int dt_map_pages(struct dt_map_pages_tp *tp)
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
 }
+
+/*
+ * Observer mode (dtfs-trace, dtfs-pin --fs): a disk filesystem's writeback
+ * has no FUSE request to show it, so the tracer watches the block layer.
+ * A write bio whose pages are page-cache folios of the watched superblock
+ * under writeback is that folio's writeback (an O_DIRECT write from a
+ * mapping of the same filesystem has no PG_writeback). Loaded only when
+ * the loader asks for it.
+ */
+#define DT_BIO_VECS 16
+
+SEC("tp_btf/block_bio_queue")
+int BPF_PROG(dt_bio, struct bio *bio)
+{
+	unsigned long wb = 1UL
+			   << bpf_core_enum_value(enum pageflags, PG_writeback);
+	struct bio_vec *vec;
+	struct folio *prev = NULL;
+	unsigned int vcnt;
+
+	if ((BPF_CORE_READ(bio, bi_opf) & 0xff) != 1) /* REQ_OP_WRITE */
+		return 0;
+	vcnt = BPF_CORE_READ(bio, bi_vcnt);
+	vec = BPF_CORE_READ(bio, bi_io_vec);
+	if (!vec)
+		return 0;
+	for (unsigned int i = 0; i < DT_BIO_VECS && i < vcnt; i++) {
+		struct address_space *mapping;
+		unsigned long ch = 0, fl = 0;
+		struct page *pg = NULL;
+		struct folio *f;
+		struct inode *host;
+		struct dt_kevent *e;
+		unsigned long long first;
+
+		if (bpf_core_read(&pg, sizeof(pg), &vec[i].bv_page) || !pg)
+			continue;
+		ch = BPF_CORE_READ(pg, compound_head);
+		f = ch & 1 ? (struct folio *)(ch - 1) : (struct folio *)pg;
+		if (f == prev)
+			continue;
+		prev = f;
+		mapping = BPF_CORE_READ(f, mapping);
+		if (!mapping || ((unsigned long)mapping & 3))
+			continue; /* anonymous or movable: not a file's */
+		host = BPF_CORE_READ(mapping, host);
+		if (!host || BPF_CORE_READ(host, i_sb, s_dev) != target_dev)
+			continue;
+		bpf_probe_read_kernel(&fl, sizeof(fl), f);
+		if (!(fl & wb))
+			continue;
+		e = reserve(sizeof(*e));
+		if (!e)
+			return 0;
+		first = BPF_CORE_READ(f, index);
+		fill(e, DT_KEV_WRITEBACK, BPF_CORE_READ(host, i_ino), first,
+		     first + folio_pages(f, fl) - 1);
+		bpf_ringbuf_submit(e, wake_flags());
+	}
+	return 0;
+}

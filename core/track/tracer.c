@@ -390,6 +390,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	t->st.records++;
+	if (t->conf.skip_ino && e->ino == t->conf.skip_ino)
+		return 0;
 	switch (e->type) {
 	case DT_KEV_DIRTY:
 		if (size < DT_KEV_DIRTY_SIZE)
@@ -414,6 +416,16 @@ static int on_event(void *ctx, void *data, size_t size)
 		break;
 	case DT_KEV_FAULT:
 		kernel_event(t, RUN_FAULT, e, e->index, 0, 0, NULL);
+		break;
+	case DT_KEV_WRITEBACK:
+		/* the folio was cleaned for this I/O: its earlier events
+		 * come first */
+		runs_flush(t);
+		t->st.events++;
+		memcpy(o.comm, e->comm, sizeof(o.comm));
+		dt_pages_kernel_writeback(
+			t->conf.model, e->ino, e->index,
+			e->last < e->index ? e->index : e->last, &o);
 		break;
 	case DT_KEV_MAP_PAGES:
 		runs_flush(t);
@@ -853,6 +865,8 @@ int dt_tracer_start(const struct dt_tracer_conf *conf, struct dt_tracer **out,
 				*(struct bpf_program **)((char *)t->skel +
 							 progs[i].prog),
 				false);
+	if (!conf->observer)
+		bpf_program__set_autoload(t->skel->progs.dt_bio, false);
 	ret = dt_tracer_bpf__load(t->skel);
 	if (ret) {
 		snprintf(why, whylen, "BPF program refused by the kernel: %s",

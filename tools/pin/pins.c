@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <liburing.h>
+#include "dtfs/dirtylog.h"
 #include "pin.h"
 
 #ifndef MADV_PAGEOUT
@@ -138,7 +139,36 @@ static int ioc_evict(int fd)
 {
 	struct dtfs_range r = {0, 0};
 
+	if (ctx.foreign) /* no dtfs: the page cache dropped the usual way */
+		return fsync(fd) ? -1
+				 : posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	return ioctl(fd, DTFS_IOC_EVICT, &r);
+}
+
+/* What file @name must hold, checked after a remount on a disk
+ * filesystem: @len bytes of @want (a buffer, or @byte repeated), and
+ * what a lost write leaves (@old, or @old_byte; -1: nothing known). */
+static void expect_file(struct outcome *o, const char *name, const char *want,
+			int byte, size_t len, const char *old, int old_byte)
+{
+	struct expect_file *f;
+	char *b;
+
+	if (o->nfiles >= OUT_FILES || !(b = malloc(len)))
+		return;
+	f = &o->files[o->nfiles++];
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->len = (uint32_t)len;
+	if (!want)
+		memset(b, byte, len);
+	f->crc = dt_crc32c(0, want ? want : b, len);
+	f->crc_old = f->crc;
+	if (old || old_byte >= 0) {
+		if (!old)
+			memset(b, old_byte, len);
+		f->crc_old = dt_crc32c(0, old ? old : b, len);
+	}
+	free(b);
 }
 
 /* Clean, drop or cut the page(s) at @m of the file @fd. 0 or -errno. */
@@ -187,6 +217,7 @@ static void judge_pinned(struct outcome *o, int dst, char *m, int want, int old)
 		out_set(o, D_ERROR, ENOMEM, "no memory");
 		return;
 	}
+	expect_file(o, "dst", NULL, want, PG, NULL, old);
 	if (store_read("dst", b, PG, 0) != PG) {
 		out_set(o, D_ERROR, errno, "read back: %s", strerror(errno));
 	} else if (all_bytes(b, PG, want)) {
@@ -388,7 +419,13 @@ void pin_uring_fixed(const struct scenario *sc, struct outcome *o)
 	char *m;
 
 	(void)sc;
-	src = gated_source(o);
+	if (ctx.foreign) { /* no gate: a plain O_DIRECT source */
+		SETUP(!make_file("src", PG, 'S'), "create src");
+		src = open_in("src", O_RDONLY | O_DIRECT);
+		SETUP(src >= 0, "open src O_DIRECT");
+	} else {
+		src = gated_source(o);
+	}
 	if (src < 0)
 		return;
 	m = shared_dest(o, &dst, MAP_SHARED);
@@ -413,10 +450,11 @@ void pin_uring_fixed(const struct scenario *sc, struct outcome *o)
 	sqe = io_uring_get_sqe(&ring);
 	io_uring_prep_read_fixed(sqe, src, m, PG, 0, 0);
 	io_uring_submit(&ring);
-	held = ioc_wait_gated(src, 10000);
+	held = ctx.foreign ? 1 : ioc_wait_gated(src, 10000);
 	if (held > 0)
 		msync(m, PG, MS_SYNC);
-	ioctl(src, DTFS_IOC_RELEASE);
+	if (!ctx.foreign)
+		ioctl(src, DTFS_IOC_RELEASE);
 	res = io_uring_wait_cqe_timeout(&ring, &cqe, &ts);
 	if (!res)
 		res = cqe->res;
@@ -532,6 +570,7 @@ void pin_odirect_ext(const struct scenario *sc, struct outcome *o)
 	pthread_join(th, NULL);
 	msync(m, PG, MS_SYNC);
 	fsync(dst);
+	expect_file(o, "dst", NULL, 'A' + (int)(i % EXT_PAGES), PG, NULL, -1);
 	if (store_read("dst", b, PG, 0) != PG ||
 	    !all_bytes(b, PG, 'A' + (int)(i % EXT_PAGES))) {
 		out_set(o, D_LOST, 0, "after %ld reads the file has '%s'",
@@ -581,6 +620,7 @@ void pin_vmsplice(const struct scenario *sc, struct outcome *o)
 	n = read(pfd[0], buf, PG);
 	SETUP(n == PG, "read pipe");
 	SETUP(store_read("dst", now, PG, 0) == PG, "read back");
+	expect_file(o, "dst", NULL, 'N', PG, NULL, 'V');
 	if (!all_bytes(now, PG, 'N'))
 		out_set(o, D_CORRUPT, 0, "the file has '%s' after write()",
 			show_bytes(now, PG));
@@ -659,6 +699,7 @@ void pin_remote(const struct scenario *sc, struct outcome *o)
 	waitpid(t, NULL, 0);
 	SETUP(!posix_memalign((void **)&b, PG, PG), "memory");
 	SETUP(store_read("dst", b, PG, 0) == PG, "read back");
+	expect_file(o, "dst", NULL, 'P', PG, NULL, 'D');
 	if (all_bytes(b, PG, 'P'))
 		out_set(o, D_OK, 0, "the remote write is in the file");
 	else if (all_bytes(b, PG, 'D'))
@@ -808,6 +849,9 @@ void pin_selfref(const struct scenario *sc, struct outcome *o)
 		return;
 	}
 	SETUP(!msync(m, SELF_LEN, MS_SYNC) && !fsync(fd) && !fsync(gd), "sync");
+	expect_file(o, "f", want, 0, 2 * SELF_LEN, NULL, -1);
+	if (other)
+		expect_file(o, "g", g, 0, 2 * SELF_LEN, NULL, -1);
 	/* f must be want; the buffer file g (when used) must be g */
 	SETUP(store_read("f", f, 2 * SELF_LEN, 0) == 2 * SELF_LEN, "read f");
 	if (memcmp(f, want, 2 * SELF_LEN)) {

@@ -20,6 +20,7 @@ static const char *const verdict_names[V_MAX] = {
 	[V_STALE] = "STALE",
 	[V_DEADLOCK] = "DEADLOCK",
 	[V_CORRUPT] = "CORRUPT",
+	[V_KERNEL_WARN] = "KERNEL_WARN",
 	[V_SKIP] = "SKIP",
 	[V_ERROR] = "ERROR",
 };
@@ -102,46 +103,50 @@ const char *scenario_name(const struct scenario *sc, char *buf, size_t len)
 const struct scenario pin_scenarios[] = {
 	/* O_DIRECT from a gated dtfs file: deterministic */
 	GATED("odirect-gated", pin_odirect_gated, C_MSYNC,
-	      VB(V_DIRTY_WITHOUT_NOTIFY), 0,
+	      VB(V_DIRTY_WITHOUT_NOTIFY), S_DTFS_ONLY | 0,
 	      "O_DIRECT read from a gated dtfs file into a MAP_SHARED page; "
 	      "msync(MS_SYNC) while the pin is held",
 	      MEANS_BYPASS),
 	GATED("odirect-gated", pin_odirect_gated, C_FSYNC,
-	      VB(V_DIRTY_WITHOUT_NOTIFY), 0,
+	      VB(V_DIRTY_WITHOUT_NOTIFY), S_DTFS_ONLY | 0,
 	      "as above, fsync while the pin is held", MEANS_BYPASS),
-	GATED("odirect-gated", pin_odirect_gated, C_PAGEOUT, VB(V_SAFE), 0,
+	GATED("odirect-gated", pin_odirect_gated, C_PAGEOUT, VB(V_SAFE),
+	      S_DTFS_ONLY | 0,
 	      "as above, madvise(MADV_PAGEOUT) while the pin is held",
 	      MEANS_PAGEOUT),
-	GATED("odirect-gated", pin_odirect_gated, C_EVICT, VB(V_LOST_WRITE), 0,
+	GATED("odirect-gated", pin_odirect_gated, C_EVICT, VB(V_LOST_WRITE),
+	      S_DTFS_ONLY | 0,
 	      "as above, dtfs evicts the page (FUSE inval) while pinned",
 	      MEANS_EVICT),
 	GATED("odirect-gated", pin_odirect_gated, C_TRUNCATE, VB(V_LOST_WRITE),
-	      S_LOSS_PERMITTED,
+	      S_DTFS_ONLY | S_LOSS_PERMITTED,
 	      "as above, ftruncate to 0 and back while pinned",
 	      MEANS_TRUNCATED),
 	GATED("odirect-gated", pin_odirect_gated, C_PUNCH, VB(V_LOST_WRITE),
-	      S_LOSS_PERMITTED,
+	      S_DTFS_ONLY | S_LOSS_PERMITTED,
 	      "as above, fallocate PUNCH_HOLE over the page while pinned",
 	      MEANS_TRUNCATED),
 	/* io_uring plain buffers: the io-wq worker takes the pin */
 	GATED("uring-gated", pin_uring_gated, C_MSYNC,
-	      VB(V_DIRTY_WITHOUT_NOTIFY), 0,
+	      VB(V_DIRTY_WITHOUT_NOTIFY), S_DTFS_ONLY | 0,
 	      "io_uring read (plain buffer) from a gated O_DIRECT dtfs file; "
 	      "msync while pinned",
 	      MEANS_BYPASS),
 	GATED("uring-gated", pin_uring_gated, C_FSYNC,
-	      VB(V_DIRTY_WITHOUT_NOTIFY), 0, "as above, fsync while pinned",
-	      MEANS_BYPASS),
-	GATED("uring-gated", pin_uring_gated, C_PAGEOUT, VB(V_SAFE), 0,
-	      "as above, MADV_PAGEOUT while pinned", MEANS_PAGEOUT),
-	GATED("uring-gated", pin_uring_gated, C_EVICT, VB(V_LOST_WRITE), 0,
-	      "as above, dtfs eviction while pinned", MEANS_EVICT),
+	      VB(V_DIRTY_WITHOUT_NOTIFY), S_DTFS_ONLY | 0,
+	      "as above, fsync while pinned", MEANS_BYPASS),
+	GATED("uring-gated", pin_uring_gated, C_PAGEOUT, VB(V_SAFE),
+	      S_DTFS_ONLY | 0, "as above, MADV_PAGEOUT while pinned",
+	      MEANS_PAGEOUT),
+	GATED("uring-gated", pin_uring_gated, C_EVICT, VB(V_LOST_WRITE),
+	      S_DTFS_ONLY | 0, "as above, dtfs eviction while pinned",
+	      MEANS_EVICT),
 	GATED("uring-gated", pin_uring_gated, C_TRUNCATE, VB(V_LOST_WRITE),
-	      S_LOSS_PERMITTED, "as above, truncate down and up while pinned",
-	      MEANS_TRUNCATED),
+	      S_DTFS_ONLY | S_LOSS_PERMITTED,
+	      "as above, truncate down and up while pinned", MEANS_TRUNCATED),
 	GATED("uring-gated", pin_uring_gated, C_PUNCH, VB(V_LOST_WRITE),
-	      S_LOSS_PERMITTED, "as above, punch a hole while pinned",
-	      MEANS_TRUNCATED),
+	      S_DTFS_ONLY | S_LOSS_PERMITTED,
+	      "as above, punch a hole while pinned", MEANS_TRUNCATED),
 	/* io_uring fixed buffers: a long-term pin */
 	{.method = "uring-fixed",
 	 .variant = "register",
@@ -170,8 +175,9 @@ const struct scenario pin_scenarios[] = {
 	      "as odirect-ext/msync, with fsync as the cleaner"),
 	GATED("odirect-ext", pin_odirect_ext, C_PAGEOUT, VB(V_SAFE), S_RACY,
 	      "as above with MADV_PAGEOUT in a loop", MEANS_PAGEOUT),
-	GATED("odirect-ext", pin_odirect_ext, C_EVICT, VB(V_LOST_WRITE), S_RACY,
-	      "as above with dtfs eviction in a loop", MEANS_EVICT),
+	GATED("odirect-ext", pin_odirect_ext, C_EVICT, VB(V_LOST_WRITE),
+	      S_RACY | S_DTFS_ONLY, "as above with dtfs eviction in a loop",
+	      MEANS_EVICT),
 	/* vmsplice: plain references, no pin */
 	{.method = "vmsplice",
 	 .run = pin_vmsplice,
@@ -191,6 +197,7 @@ const struct scenario pin_scenarios[] = {
 	{.method = "vmsplice",
 	 .run = pin_vmsplice,
 	 .cleaner = C_EVICT,
+	 .flags = S_DTFS_ONLY,
 	 .what = "as above with dtfs eviction before the overwrite",
 	 .meaning = "the page left the file but the pipe keeps it: the pipe "
 		    "delivers data the file no longer has (vmsplice takes "
@@ -236,6 +243,7 @@ const struct scenario pin_scenarios[] = {
 	 .variant = "fork",
 	 .run = pin_cow_fork,
 	 .v.cow = COW_FORK,
+	 .flags = S_DTFS_ONLY,
 	 .what = "O_DIRECT read into a MAP_PRIVATE dtfs page, fork while "
 		 "pinned",
 	 .meaning = "fork copies a pinned anonymous page for the child "
@@ -251,6 +259,7 @@ const struct scenario pin_scenarios[] = {
 	 .variant = "fork+write",
 	 .run = pin_cow_fork,
 	 .v.cow = COW_FORK_AND_WRITE,
+	 .flags = S_DTFS_ONLY,
 	 .what = "as above, and the parent writes to the page while pinned",
 	 .meaning = "as cow-private/fork, with the parent's own store "
 		    "during the pin; on 6.1 that store gives the parent a "
@@ -296,7 +305,7 @@ const struct scenario pin_scenarios[] = {
 	{.method = "watchdog",
 	 .variant = "held-forever",
 	 .run = pin_held_forever,
-	 .flags = S_HIDDEN,
+	 .flags = S_HIDDEN | S_DTFS_ONLY,
 	 .what = "an O_DIRECT read dtfs holds forever: the watchdog must "
 		 "abort the FUSE connection and report DEADLOCK (run only "
 		 "when named)",
@@ -306,6 +315,9 @@ const struct scenario pin_scenarios[] = {
 };
 
 const size_t pin_nscenarios = sizeof(pin_scenarios) / sizeof(pin_scenarios[0]);
+
+/* the measured rows (filled from dtfs-pin --fs all --repeat 10) */
+#define FS_ROWS FS_ROW("ext4", "vmsplice/msync", VB(V_SAFE)),
 
 /* ---- expectations ---------------------------------------------------------- */
 
@@ -328,6 +340,41 @@ unsigned int expected_verdicts(const struct scenario *sc, const char *kernel)
 		if (!e->kernel || kernel_matches(e->kernel, kernel))
 			return e->verdicts;
 	}
+	return 0;
+}
+
+/*
+ * The other filesystems (dtfs-pin --fs), measured on this project's host
+ * kernel (6.18, dtfs-pin --fs all --repeat 10; the README's table). A
+ * racy row lists every verdict it gave.
+ */
+static const struct fs_expectation fs_expect[] = {
+#define FS_ROW(fs_, sc_, v_)                                               \
+	{                                                                  \
+		.fs = fs_, .scenario = sc_, .kernel = K618, .verdicts = v_ \
+	}
+	FS_ROWS
+#undef FS_ROW
+};
+
+int scenario_applies(const struct scenario *sc, const char *fs)
+{
+	return !strcmp(fs, "dtfs") || !(sc->flags & S_DTFS_ONLY);
+}
+
+unsigned int expected_on(const struct scenario *sc, const char *fs,
+			 const char *kernel)
+{
+	char name[128];
+
+	if (!strcmp(fs, "dtfs"))
+		return expected_verdicts(sc, kernel);
+	scenario_name(sc, name, sizeof(name));
+	for (size_t i = 0; i < sizeof(fs_expect) / sizeof(fs_expect[0]); i++)
+		if (!strcmp(fs_expect[i].fs, fs) &&
+		    !strcmp(fs_expect[i].scenario, name) &&
+		    kernel_matches(fs_expect[i].kernel, kernel))
+			return fs_expect[i].verdicts;
 	return 0;
 }
 
