@@ -193,6 +193,9 @@ struct pin_ctx {
 	char img[PATH_MAX + 32], loopdev[64];
 	struct dt_observer *ob;
 	int nlogs;
+	/* the observer's violations so far, shared with the scenario's
+	 * process (a racy loop stops at the first) */
+	volatile uint64_t *viol_seen;
 };
 
 extern struct pin_ctx ctx;
