@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "dtfs/observe.h"
 
@@ -45,6 +46,33 @@ static void usage(FILE *f)
 		"BPF).\n");
 }
 
+static double mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Sleep a little, and now and then walk the tree for the names of new
+ * files, so that the log names them near their first events; a walk costs
+ * at most a tenth of the time. */
+static void name_tick(struct dt_observer *ob)
+{
+	static double next, cost = 0.01;
+
+	usleep(20000);
+	if (mono_s() < next)
+		return;
+	{
+		double t0 = mono_s();
+
+		dt_observer_names(ob);
+		cost = mono_s() - t0;
+		next = mono_s() + (cost * 10 > 0.2 ? cost * 10 : 0.2);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -64,6 +92,7 @@ int main(int argc, char **argv)
 	int opt, quiet = 0, rc = 0, status;
 	pid_t child = 0;
 
+	opterr = 0; /* bad input: one line of ours */
 	while ((opt = getopt_long(argc, argv, "+o:qh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
@@ -86,7 +115,11 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "dtfs-trace: try --help\n");
+			fprintf(stderr, "dtfs-trace: %s '%s' (try --help)\n",
+				optopt && strchr("o", optopt)
+					? "option needs an argument:"
+					: "unknown option",
+				argv[optind - 1]);
 			return 2;
 		}
 	}
@@ -139,18 +172,23 @@ int main(int argc, char **argv)
 				strerror(errno));
 			_exit(127);
 		}
-		while (waitpid(child, &status, 0) < 0) {
-			if (errno != EINTR)
+		for (;;) {
+			pid_t r = waitpid(child, &status, WNOHANG);
+
+			if (r == child || (r < 0 && errno != EINTR))
 				break;
-			if (stop) /* pass it on, then wait for the command */
+			if (stop) { /* pass it on, then wait for the command */
 				kill(child, (int)stop);
+				stop = 0;
+			}
+			name_tick(ob);
 		}
 		rc = WIFEXITED(status)	   ? WEXITSTATUS(status)
 		     : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
 					   : 2;
 	} else {
 		while (!stop)
-			pause();
+			name_tick(ob);
 	}
 	/* names of what the command created, then the end */
 	dt_observer_names(ob);
