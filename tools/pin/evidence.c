@@ -108,16 +108,17 @@ int kmsg_open(void)
 	return fd;
 }
 
-/* Does a message concern this run? A WARN or BUG in our scenario's task,
- * a kworker, or naming our device; an error of our filesystem's device. */
+/* Does a message concern this run? Any WARN, BUG or Oops (a shared
+ * machine may have others: the line says whose); an error or warning
+ * naming our instance's device. */
 static int ours(const char *msg, int level)
 {
 	const char *dev = ctx.loopdev[0] ? strrchr(ctx.loopdev, '/') + 1 : NULL;
 	int oops = strstr(msg, "WARNING:") || strstr(msg, "BUG:") ||
 		   strstr(msg, "kernel BUG") || strstr(msg, "Oops");
 
-	if (dev && strstr(msg, dev) && (level <= 3 || oops))
-		return 1;
+	if (dev && strstr(msg, dev) && (level <= 4 || oops))
+		return 1; /* errors and warnings: "csum failed", ... */
 	return oops;
 }
 

@@ -554,10 +554,15 @@ static void run_one(const struct scenario *sc, int rep, const char *kernel,
 		res->verdict == V_LOST_WRITE && (sc->flags & S_LOSS_PERMITTED);
 	describe(res, &o, note);
 	if (nwarn && res->verdict != V_ERROR) {
-		res->verdict = V_KERNEL_WARN;
+		/* the data's own verdict stays in the detail */
+		char was[sizeof(res->detail)];
+
+		snprintf(was, sizeof(was), "%s", res->detail);
 		snprintf(res->detail, sizeof(res->detail),
-			 "%d kernel message%s: %s", nwarn, nwarn > 1 ? "s" : "",
-			 warn);
+			 "%d kernel message%s: %.300s; then %s: %.150s", nwarn,
+			 nwarn > 1 ? "s" : "", warn, verdict_name(res->verdict),
+			 was);
+		res->verdict = V_KERNEL_WARN;
 	}
 out:
 	if (kfd >= 0)

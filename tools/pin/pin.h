@@ -105,6 +105,8 @@ enum selfref_io {
 	SELFREF_DIO_READ
 };
 enum selfref_buf { SELFREF_SAME_FILE, SELFREF_OTHER_FILE };
+/* the racy loops' reads: pread(2), or io_uring (the io-wq worker pins) */
+enum ext_io { EXT_PREAD, EXT_URING };
 
 /* scenario flags */
 #define S_NEEDS_NOTIFY 1 /* SAFE needs write-notify in the evidence */
@@ -112,6 +114,7 @@ enum selfref_buf { SELFREF_SAME_FILE, SELFREF_OTHER_FILE };
 #define S_HIDDEN 4 /* a check of the tool: runs only when named */
 #define S_RACY 8 /* bounded racy loop: the verdict may vary run to run */
 #define S_DTFS_ONLY 16 /* needs dtfs (its gate or its eviction) */
+#define S_FOREIGN_ONLY 32 /* a racy stand-in for a gated row elsewhere */
 
 /* The verdicts a kernel gives: "6.18" matches 6.18.x; NULL any kernel. */
 struct expectation {
@@ -132,6 +135,7 @@ struct scenario {
 	union {
 		enum remote_via remote;
 		enum cow_variant cow;
+		enum ext_io ext;
 		struct {
 			enum selfref_io io;
 			enum selfref_buf buf;
@@ -268,7 +272,7 @@ struct result {
 	int verdict, err, expected_ok, expected_known;
 	unsigned int expected; /* VB set */
 	int permitted; /* a LOST_WRITE POSIX allows */
-	char detail[400];
+	char detail[800];
 	struct evidence ev;
 	double secs;
 };

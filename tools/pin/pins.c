@@ -506,8 +506,33 @@ static int violations_now(int fd, uint64_t *v)
 	return ret;
 }
 
+/* One read of the racy loop: pread, or through io_uring */
+static ssize_t ext_read(struct io_uring *ring, int src, char *m, off_t off)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	int res;
+
+	if (!ring)
+		return pread(src, m, PG, off);
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_read(sqe, src, m, PG, (uint64_t)off);
+	io_uring_submit(ring);
+	res = io_uring_wait_cqe(ring, &cqe);
+	if (!res) {
+		res = cqe->res;
+		io_uring_cqe_seen(ring, cqe);
+	}
+	if (res < 0) {
+		errno = -res;
+		return -1;
+	}
+	return res;
+}
+
 void pin_odirect_ext(const struct scenario *sc, struct outcome *o)
 {
+	struct io_uring ring, *ringp = NULL;
 	struct ext_race r = {.cleaner = sc->cleaner};
 	char ext[PATH_MAX + 16], *b;
 	uint64_t v0 = 0, v = 0;
@@ -534,6 +559,16 @@ void pin_odirect_ext(const struct scenario *sc, struct outcome *o)
 	m = shared_dest(o, &dst, MAP_SHARED);
 	if (!m)
 		return;
+	if (sc->v.ext == EXT_URING) {
+		int ret = io_uring_queue_init(4, &ring, 0);
+
+		if (ret) {
+			out_set(o, D_SKIP, -ret, "io_uring unavailable: %s",
+				strerror(-ret));
+			return;
+		}
+		ringp = &ring;
+	}
 	r.fd = dst;
 	r.m = m;
 	violations_now(dst, &v0);
@@ -541,7 +576,8 @@ void pin_odirect_ext(const struct scenario *sc, struct outcome *o)
 	t0 = now_s();
 	for (i = 0;; i++) {
 		int want = 'A' + (int)(i % EXT_PAGES);
-		ssize_t n = pread(src, m, PG, (off_t)(i % EXT_PAGES) * PG);
+		ssize_t n =
+			ext_read(ringp, src, m, (off_t)(i % EXT_PAGES) * PG);
 
 		if (n != PG) {
 			r.stop = 1;
@@ -582,8 +618,11 @@ void pin_odirect_ext(const struct scenario *sc, struct outcome *o)
 			i + 1, show_bytes(b, PG));
 		return;
 	}
-	out_set(o, D_OK, 0, "%ld O_DIRECT reads, %ld %s in %.1f s", i + 1,
-		r.runs, cleaner_name(sc->cleaner), now_s() - t0);
+	out_set(o, D_OK, 0, "%ld %s reads, %ld %s in %.1f s", i + 1,
+		ringp ? "io_uring" : "O_DIRECT", r.runs,
+		cleaner_name(sc->cleaner), now_s() - t0);
+	if (ringp)
+		io_uring_queue_exit(ringp);
 	free(b);
 }
 

@@ -178,6 +178,25 @@ const struct scenario pin_scenarios[] = {
 	GATED("odirect-ext", pin_odirect_ext, C_EVICT, VB(V_LOST_WRITE),
 	      S_RACY | S_DTFS_ONLY, "as above with dtfs eviction in a loop",
 	      MEANS_EVICT),
+	/* io_uring from a block device, racy: where there is no gate */
+	{.method = "uring-ext",
+	 .run = pin_odirect_ext,
+	 .cleaner = C_MSYNC,
+	 .v.ext = EXT_URING,
+	 .flags = S_NEEDS_NOTIFY | S_RACY | S_FOREIGN_ONLY,
+	 .what = "io_uring reads (plain buffer, O_DIRECT file on the temp "
+		 "dir's filesystem) into the mapping in a loop, msync in a "
+		 "loop (bounded time; --fs only: uring-gated on dtfs)",
+	 .meaning = "as odirect-ext/msync, with the io-wq worker holding the "
+		    "pin: the bio completion re-dirties the page around "
+		    "write-notify all the same"},
+	{.method = "uring-ext",
+	 .run = pin_odirect_ext,
+	 .cleaner = C_FSYNC,
+	 .v.ext = EXT_URING,
+	 .flags = S_NEEDS_NOTIFY | S_RACY | S_FOREIGN_ONLY,
+	 .what = "as above with fsync in a loop",
+	 .meaning = "as uring-ext/msync, with fsync as the cleaner"},
 	/* vmsplice: plain references, no pin */
 	{.method = "vmsplice",
 	 .run = pin_vmsplice,
@@ -359,7 +378,9 @@ static const struct fs_expectation fs_expect[] = {
 
 int scenario_applies(const struct scenario *sc, const char *fs)
 {
-	return !strcmp(fs, "dtfs") || !(sc->flags & S_DTFS_ONLY);
+	if (!strcmp(fs, "dtfs"))
+		return !(sc->flags & S_FOREIGN_ONLY);
+	return !(sc->flags & S_DTFS_ONLY);
 }
 
 unsigned int expected_on(const struct scenario *sc, const char *fs,
