@@ -577,6 +577,29 @@ out:
 	free(st1);
 }
 
+/* A racy row that missed its expectation gets two more tries (the race
+ * may not have been won in time on a loaded machine); the detail says so.
+ * Never a flaky failure, and never a hidden one: a kernel warning is not
+ * retried, and a verdict outside the
+ * expectation three times is reported. */
+static void retry_racy(const struct scenario *sc, int rep, const char *kernel,
+		       struct result *x)
+{
+	for (int t = 1; t <= 2 && !interrupted; t++) {
+		char first[32];
+
+		if (!(sc->flags & S_RACY) || x->expected_ok ||
+		    x->verdict == V_SKIP || x->verdict == V_DEADLOCK ||
+		    x->verdict == V_KERNEL_WARN)
+			return;
+		snprintf(first, sizeof(first), "%s", verdict_name(x->verdict));
+		run_one(sc, rep, kernel, x);
+		snprintf(x->detail + strlen(x->detail),
+			 sizeof(x->detail) - strlen(x->detail),
+			 " (racy: try %d, after %s)", t + 1, first);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct config c;
@@ -654,6 +677,7 @@ int main(int argc, char **argv)
 						 "%s", why);
 				} else {
 					run_one(sc, rep, un.release, x);
+					retry_racy(sc, rep, un.release, x);
 				}
 				if (interrupted)
 					break;
