@@ -37,10 +37,11 @@ LIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null)
 # Debian packages needed to build and to run the whole suite.
 DEB_PKGS := gcc make pkg-config libfuse3-dev fuse3 librocksdb-dev liburing-dev \
 	    check libbpf-dev bpftool clang fio bindfs attr e2fsprogs util-linux \
-	    psmisc procps libclang-rt-14-dev rocksdb-tools libxml2-utils \
-	    xfsprogs btrfs-progs
+	    psmisc procps libclang-rt-14-dev rocksdb-tools libxml2-utils
+# dtfs-pin --fs and dtfs-trace on ext4, xfs, btrfs (t_pin_fs, t_trace)
+DEB_PKGS += xfsprogs btrfs-progs
 # dtfs-vm and the tests on other kernels (tools/vm, tests/vm, tests/powerfail)
-DEB_PKGS += qemu-system-x86 busybox-static cpio kmod xz-utils python3 xfsprogs dmsetup
+DEB_PKGS += qemu-system-x86 busybox-static cpio kmod xz-utils python3 dmsetup
 
 STORE_SRCS := core/store/store.c core/store/data.c core/store/alloc.c \
 	      core/store/records.c core/store/fsck.c
