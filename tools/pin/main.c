@@ -572,6 +572,7 @@ out:
 	else
 		res->expected_ok = res->verdict != V_CORRUPT &&
 				   res->verdict != V_DEADLOCK &&
+				   res->verdict != V_KERNEL_WARN &&
 				   res->verdict != V_ERROR;
 	free(st0);
 	free(st1);

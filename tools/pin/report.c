@@ -69,8 +69,8 @@ void report_result(const struct report *r, const struct result *x, int k)
 		verdict_set(x->expected, ex, sizeof(ex));
 		printf("#   expected %s\n",
 		       ex[0] ? ex
-			     : "no CORRUPT, DEADLOCK or ERROR (no "
-			       "expectation for this kernel)");
+			     : "no CORRUPT, DEADLOCK, KERNEL_WARN or ERROR "
+			       "(no expectation for this kernel)");
 	}
 	fflush(stdout);
 }
