@@ -588,6 +588,8 @@ void print_expectations(FILE *f, const char *kernel)
 	for (size_t i = 0; i < pin_nscenarios; i++) {
 		unsigned int m = expected_verdicts(&pin_scenarios[i], kernel);
 
+		if (!scenario_applies(&pin_scenarios[i], "dtfs"))
+			continue; /* --fs only: not dtfs's row */
 		scenario_name(&pin_scenarios[i], name, sizeof(name));
 		if (!m) {
 			fprintf(f, "# %s: no expectation for this kernel\n",
