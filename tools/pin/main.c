@@ -69,9 +69,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: dtfs-pin [options]\n"
-		"Pin pages of MAP_SHARED dtfs mappings, race writeback, "
-		"reclaim, eviction\nand truncation with the pin, and report "
-		"what the kernel did (TAP + matrix).\n\n"
+		"Pin pages of MAP_SHARED dtfs mappings (with --fs, of ext4, "
+		"xfs, btrfs, tmpfs\ntoo), race writeback, reclaim, eviction "
+		"and truncation with the pin, and\nreport what the kernel did "
+		"(TAP + matrix).\n\n"
 		"  --list            list the scenarios, what each does and "
 		"what its verdict\n"
 		"                    means, and exit\n"
