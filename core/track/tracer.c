@@ -65,7 +65,7 @@ struct stack_entry {
  * cache delete ends every other run (it undoes what they say) and has its
  * own run.
  */
-enum { RUN_DIRTY, RUN_ADD, RUN_FAULT, RUN_DEL, NRUNS };
+enum { RUN_DIRTY, RUN_ADD, RUN_FAULT, RUN_DEL, RUN_WB, NRUNS };
 
 struct pending {
 	int open;
@@ -237,6 +237,10 @@ static void run_give(struct dt_tracer *t, int kind)
 	case RUN_FAULT:
 		dt_pages_kernel_fault(t->conf.model, r->ino, r->first, r->last,
 				      0, &r->o);
+		break;
+	case RUN_WB: /* observer mode */
+		dt_pages_kernel_writeback(t->conf.model, r->ino, r->first,
+					  r->last, &r->o);
 		break;
 	}
 }
@@ -418,14 +422,11 @@ static int on_event(void *ctx, void *data, size_t size)
 		kernel_event(t, RUN_FAULT, e, e->index, 0, 0, NULL);
 		break;
 	case DT_KEV_WRITEBACK:
-		/* the folio was cleaned for this I/O: its earlier events
-		 * come first */
-		runs_flush(t);
-		t->st.events++;
-		memcpy(o.comm, e->comm, sizeof(o.comm));
-		dt_pages_kernel_writeback(
-			t->conf.model, e->ino, e->index,
-			e->last < e->index ? e->index : e->last, &o);
+		/* a folio of a write bio (observer mode); a bio's folios
+		 * become one run */
+		kernel_event(t, RUN_WB, e,
+			     e->last < e->index ? e->index : e->last, 0, 0,
+			     NULL);
 		break;
 	case DT_KEV_MAP_PAGES:
 		runs_flush(t);
