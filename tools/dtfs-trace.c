@@ -11,10 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "dtfs/observe.h"
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
 
 static volatile sig_atomic_t stop;
 
@@ -88,6 +93,7 @@ int main(int argc, char **argv)
 	struct dt_pages_counters c;
 	struct dt_observer *ob;
 	char why[512], *end;
+	struct statfs sf;
 	struct stat st;
 	int opt, quiet = 0, rc = 0, status;
 	pid_t child = 0;
@@ -153,6 +159,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	dt_observer_names(ob);
+	if (!quiet && !statfs(mnt, &sf) && sf.f_type == TMPFS_MAGIC)
+		fprintf(stderr,
+			"dtfs-trace: %s is tmpfs: shmem tracks no dirty pages "
+			"and its page-cache inserts have no tracepoint, so the "
+			"log will hold names and little else\n",
+			mnt);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (optind < argc) {
