@@ -38,19 +38,23 @@ LIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null)
 DEB_PKGS := gcc make pkg-config libfuse3-dev fuse3 librocksdb-dev liburing-dev \
 	    check libbpf-dev bpftool clang fio bindfs attr e2fsprogs util-linux \
 	    psmisc procps libclang-rt-14-dev rocksdb-tools libxml2-utils acl
+# dtfs-pin --fs and dtfs-trace on ext4, xfs, btrfs (t_pin_fs, t_trace)
+DEB_PKGS += xfsprogs btrfs-progs
 # dtfs-vm and the tests on other kernels (tools/vm, tests/vm, tests/powerfail)
-DEB_PKGS += qemu-system-x86 busybox-static cpio kmod xz-utils python3 xfsprogs dmsetup
+DEB_PKGS += qemu-system-x86 busybox-static cpio kmod xz-utils python3 dmsetup
 
 STORE_SRCS := core/store/store.c core/store/data.c core/store/alloc.c \
 	      core/store/records.c core/store/fsck.c
 FS_SRCS := core/fs/inode.c core/fs/namei.c core/fs/file.c core/fs/extent.c \
 	   core/fs/dir.c core/fs/xattr.c core/fs/acl.c
 TRACK_SRCS := core/track/dirtylog.c core/track/pagestate.c core/track/classify.c \
-	      core/track/tracer.c core/track/gate.c core/track/track.c
+	      core/track/tracer.c core/track/gate.c core/track/track.c \
+	      core/track/observe.c
 CORE_SRCS := $(STORE_SRCS) $(FS_SRCS) $(TRACK_SRCS) core/crc32c.c core/opts.c core/ctl.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 
-PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl $(B)/dtfs-pin
+PROGS := $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfs-log $(B)/dtfsctl $(B)/dtfs-pin \
+	 $(B)/dtfs-trace
 TEST_PROGS := $(B)/test_core $(B)/test_dirty $(B)/nullfs $(B)/dt-mnt-helper $(B)/dt-bench-meta \
 	      $(B)/dt-crash
 TEST_PROGS += $(B)/test_parse $(B)/dt-ioctl-bad $(B)/dt-sem
@@ -100,10 +104,13 @@ $(B)/dtfs-log: $(B)/tools/dtfs-log.o $(B)/libdtcore.a
 
 PIN_SRCS := tools/pin/main.c tools/pin/scenarios.c tools/pin/pins.c \
 	    tools/pin/evidence.c tools/pin/mount.c tools/pin/report.c \
-	    tools/pin/kernels.c
+	    tools/pin/kernels.c tools/pin/fs.c
 
 $(B)/dtfs-pin: $(PIN_SRCS:%.c=$(B)/%.o) $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_URING) $(LIBS_CORE)
+
+$(B)/dtfs-trace: $(B)/tools/dtfs-trace.o $(B)/libdtcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
 $(B)/dtfsctl: $(B)/tools/dtfsctl.o
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -226,11 +233,11 @@ install: build
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(B)/dtfs $(B)/dtfs-fsck $(B)/dtfsctl $(DESTDIR)$(SBINDIR)/
-	install -m 755 $(B)/dtfs-log $(B)/dtfs-pin tools/vm/dtfs-vm $(DESTDIR)$(BINDIR)/
+	install -m 755 $(B)/dtfs-log $(B)/dtfs-pin $(B)/dtfs-trace tools/vm/dtfs-vm $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(PREFIX)/lib/dtfs
 	install -m 755 tools/vm/dtfs-vm-init $(DESTDIR)$(PREFIX)/lib/dtfs/
 	install -m 644 man/dtfs.8 man/dtfs-fsck.8 man/dtfsctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 644 man/dtfs-log.1 man/dtfs-pin.1 man/dtfs-vm.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/dtfs-log.1 man/dtfs-pin.1 man/dtfs-trace.1 man/dtfs-vm.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/dtfs-dirtylog.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/dtfs.7 $(DESTDIR)$(MANDIR)/man7/
 

@@ -260,6 +260,24 @@ static void fmt_range(const struct dt_rec *r, char *out, size_t len)
 		snprintf(out, len, "%" PRIu64 "-%" PRIu64, r->first, r->last);
 }
 
+/* dtfs-trace learns names by walking the tree, so a file's name may come
+ * after its first events: in its logs, every name is read first. */
+static void observer_names(const char *path, struct dt_log_reader *rd,
+			   struct names *nm)
+{
+	static char text[DT_REC_MAX];
+	struct dt_log_reader *r2;
+	struct dt_rec r;
+
+	if (!(dt_log_reader_hdr(rd)->flags & DT_LOGF_OBSERVER) ||
+	    open_log(path, &r2))
+		return;
+	while (dt_log_read(r2, &r, text) == DT_READ_OK)
+		if (r.event >= DTFS_EV_CREATE && r.event <= DTFS_EV_RENAME)
+			names_update(nm, &r, text);
+	dt_log_reader_close(r2);
+}
+
 static int cmd_show(const char *path, const struct filt *f, int json)
 {
 	struct dt_log_reader *rd;
@@ -271,16 +289,20 @@ static int cmd_show(const char *path, const struct filt *f, int json)
 
 	if (open_log(path, &rd))
 		return 2;
+	observer_names(path, rd, &nm);
 	t0 = dt_log_reader_hdr(rd)->start_mono_ns;
 	if (!json) {
 		const struct dt_log_hdr *h = dt_log_reader_hdr(rd);
 		char miss[400];
 
-		printf("# dirty log %s (format %u): tracer %s%s%s\n", path,
+		printf("# dirty log %s (format %u): tracer %s%s%s%s\n", path,
 		       h->version,
 		       h->flags & DT_LOGF_TRACER
 			       ? "on (write-notify observed)"
 			       : "off (write-notify inferred, not observed)",
+		       h->flags & DT_LOGF_OBSERVER
+			       ? "; written by dtfs-trace (observer)"
+			       : "",
 		       h->tracer_missing ? "; " : "",
 		       dt_tracer_missing_text(h->tracer_missing, miss,
 					      sizeof(miss)));
@@ -433,6 +455,8 @@ static int cmd_check(const char *path)
 			char text[160];
 		} *hist = calloc(16, sizeof(*hist));
 		size_t vi = 0;
+
+		observer_names(path, rd, &nm);
 
 		while (hist && vi < c.n && shown < 20 &&
 		       dt_log_read(rd, &r, text) == DT_READ_OK) {

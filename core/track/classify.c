@@ -40,6 +40,9 @@ static const struct dt_decider dt_deciders[] = {
 	{"fuse_write_end", DTFS_CLS_WRITE_BEGIN},
 	{"block_write_end", DTFS_CLS_WRITE_BEGIN},
 	{"iomap_write_end", DTFS_CLS_WRITE_BEGIN},
+	/* btrfs's buffered write dirties its folios itself
+	 * (btrfs_dirty_folio), with none of the above on the stack */
+	{"btrfs_buffered_write", DTFS_CLS_WRITE_BEGIN},
 };
 
 #define NDECIDERS (sizeof(dt_deciders) / sizeof(dt_deciders[0]))

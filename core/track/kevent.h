@@ -24,6 +24,7 @@ enum dt_kev_type {
 	DT_KEV_DEL,
 	DT_KEV_FAULT,
 	DT_KEV_MAP_PAGES,
+	DT_KEV_WRITEBACK, /* observer: a folio under writeback in a write bio */
 };
 
 /* dt_kevent_dirty.flags */

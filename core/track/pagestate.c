@@ -85,6 +85,8 @@ unsigned int dt_pages_observed_by(const struct dt_log_hdr *h)
 		if (!(h->tracer_missing & DTFS_TP_CACHE))
 			o |= DT_OBS_CACHE;
 	}
+	if (h->flags & DT_LOGF_OBSERVER)
+		o |= DT_OBS_OBSERVER;
 	return o;
 }
 
@@ -701,6 +703,43 @@ void dt_pages_kernel_dirty(struct dt_pages *m, uint64_t ino, uint64_t first,
 	pthread_mutex_unlock(&m->lock);
 }
 
+/*
+ * Observer (dt_pages_kernel_writeback): the filesystem's own buffers are
+ * not modelled (pages it never saw dirtied may be written back, and are
+ * not accused); a page dirtied without write-notify since its last
+ * writeback (DT_PG_VIOLATED) is written back without what write-notify
+ * would have given the filesystem: the symptom, naming the root cause.
+ */
+void dt_pages_kernel_writeback(struct dt_pages *m, uint64_t ino, uint64_t first,
+			       uint64_t last, const struct dt_origin *o)
+{
+	struct wpctx w = {.o = o};
+
+	pthread_mutex_lock(&m->lock);
+	m->c.writepages++;
+	emit(m, o, DT_SRC_KERNEL, DTFS_EV_WRITEPAGE, ino, first, last, 0,
+	     DTFS_CLS_NONE, NULL);
+	for (uint64_t i = first;; i++) {
+		struct pg *p = pg_find(m, ino, i);
+
+		if (p && (p->flags & DT_PG_VIOLATED) &&
+		    (m->observed & DT_OBS_DIRTY)) {
+			/* writepage_page's symptom, for this page */
+			p->flags &= ~DT_PG_BUFFERS;
+			writepage_page(m, p, &w);
+		} else {
+			symptom_flush(m, &w, ino);
+			if (p)
+				p->flags |= DT_PG_WRITEBACK | DT_PG_RESIDENT;
+		}
+		if (i == last)
+			break;
+	}
+	symptom_flush(m, &w, ino);
+	for_range(m, ino, first, last, 0, writepage_end_one, NULL);
+	pthread_mutex_unlock(&m->lock);
+}
+
 struct cctx {
 	int added;
 };
@@ -836,6 +875,12 @@ int dt_pages_replay(struct dt_pages *m, const struct dt_rec *r,
 		dt_pages_write(m, r->ino, r->first, r->last, &o);
 		break;
 	case DTFS_EV_WRITEPAGE:
+		if (r->source == DT_SRC_KERNEL) {
+			/* an observer's writeback (dtfs-trace) */
+			dt_pages_kernel_writeback(m, r->ino, r->first, r->last,
+						  &o);
+			break;
+		}
 		dt_pages_writepage_begin(m, r->ino, r->first, r->last, &o);
 		dt_pages_writepage_end(m, r->ino, r->first, r->last);
 		break;

@@ -305,3 +305,105 @@ int dt_map_pages(struct dt_map_pages_tp *tp)
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
 }
+
+/*
+ * Observer mode (dtfs-trace, dtfs-pin --fs): a disk filesystem's writeback
+ * has no FUSE request to show it, so the tracer watches the block layer.
+ * A write bio whose pages are page-cache folios of the watched superblock
+ * under writeback is that folio's writeback (an O_DIRECT write from a
+ * mapping of the same filesystem has no PG_writeback). Loaded only when
+ * the loader asks for it.
+ */
+/* pages of one bio looked at, at most (bpf_loop: one callback a page) */
+#define DT_BIO_PAGES 4096
+
+/* The writeback of the folio of page @pg, if it is one of ours */
+static __always_inline struct folio *bio_page(struct page *pg,
+					      struct folio *prev)
+{
+	unsigned long wb = 1UL
+			   << bpf_core_enum_value(enum pageflags, PG_writeback);
+	struct address_space *mapping;
+	unsigned long ch, fl = 0;
+	unsigned long long first;
+	struct dt_kevent *e;
+	struct inode *host;
+	struct folio *f;
+
+	ch = BPF_CORE_READ(pg, compound_head);
+	f = ch & 1 ? (struct folio *)(ch - 1) : (struct folio *)pg;
+	if (f == prev)
+		return f;
+	mapping = BPF_CORE_READ(f, mapping);
+	if (!mapping || ((unsigned long)mapping & 3))
+		return f; /* anonymous or movable: not a file's */
+	host = BPF_CORE_READ(mapping, host);
+	if (!host || BPF_CORE_READ(host, i_sb, s_dev) != target_dev)
+		return f;
+	bpf_probe_read_kernel(&fl, sizeof(fl), f);
+	if (!(fl & wb))
+		return f;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return f;
+	first = BPF_CORE_READ(f, index);
+	fill(e, DT_KEV_WRITEBACK, BPF_CORE_READ(host, i_ino), first,
+	     first + folio_pages(f, fl) - 1);
+	bpf_ringbuf_submit(e, wake_flags());
+	return f;
+}
+
+/* A bio's pages, one by one: its bvecs may be multi-page (contiguous
+ * pages, of one folio or of several). */
+struct bio_walk {
+	struct bio_vec *vec;
+	unsigned int vcnt, i; /* bvec */
+	unsigned int j, npg; /* page within it */
+	char *base; /* its first page */
+	unsigned long psize;
+	struct folio *prev;
+};
+
+static long bio_step(unsigned long long n, void *arg)
+{
+	struct bio_walk *w = arg;
+
+	(void)n;
+	if (w->j >= w->npg) { /* the next bvec */
+		unsigned int off = 0, len = 0;
+		struct page *pg = NULL;
+		struct bio_vec *v;
+
+		if (w->i >= w->vcnt)
+			return 1;
+		v = w->vec + w->i; /* (CO-RE relocates bio_vec's fields only) */
+		if (bpf_core_read(&pg, sizeof(pg), &v->bv_page) || !pg)
+			return 1;
+		bpf_core_read(&off, sizeof(off), &v->bv_offset);
+		bpf_core_read(&len, sizeof(len), &v->bv_len);
+		w->base = (char *)pg + (off >> 12) * w->psize;
+		w->npg = ((off & 4095) + len + 4095) >> 12;
+		w->j = 0;
+		w->i++;
+	}
+	if (w->j >= w->npg)
+		return 0;
+	w->prev = bio_page((struct page *)(w->base + w->j * w->psize), w->prev);
+	w->j++;
+	return 0;
+}
+
+SEC("tp_btf/block_bio_queue")
+int BPF_PROG(dt_bio, struct bio *bio)
+{
+	struct bio_walk w = {.psize = bpf_core_type_size(struct page)};
+
+	if ((BPF_CORE_READ(bio, bi_opf) & 0xff) != 1) /* REQ_OP_WRITE */
+		return 0;
+	w.vcnt = BPF_CORE_READ(bio, bi_vcnt);
+	w.vec = BPF_CORE_READ(bio, bi_io_vec);
+	if (!w.vec)
+		return 0;
+	bpf_loop(DT_BIO_PAGES, bio_step, &w, 0);
+	return 0;
+}

@@ -65,7 +65,7 @@ struct stack_entry {
  * cache delete ends every other run (it undoes what they say) and has its
  * own run.
  */
-enum { RUN_DIRTY, RUN_ADD, RUN_FAULT, RUN_DEL, NRUNS };
+enum { RUN_DIRTY, RUN_ADD, RUN_FAULT, RUN_DEL, RUN_WB, NRUNS };
 
 struct pending {
 	int open;
@@ -238,6 +238,10 @@ static void run_give(struct dt_tracer *t, int kind)
 		dt_pages_kernel_fault(t->conf.model, r->ino, r->first, r->last,
 				      0, &r->o);
 		break;
+	case RUN_WB: /* observer mode */
+		dt_pages_kernel_writeback(t->conf.model, r->ino, r->first,
+					  r->last, &r->o);
+		break;
 	}
 }
 
@@ -390,6 +394,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	t->st.records++;
+	if (t->conf.skip_ino && e->ino == t->conf.skip_ino)
+		return 0;
 	switch (e->type) {
 	case DT_KEV_DIRTY:
 		if (size < DT_KEV_DIRTY_SIZE)
@@ -414,6 +420,13 @@ static int on_event(void *ctx, void *data, size_t size)
 		break;
 	case DT_KEV_FAULT:
 		kernel_event(t, RUN_FAULT, e, e->index, 0, 0, NULL);
+		break;
+	case DT_KEV_WRITEBACK:
+		/* a folio of a write bio (observer mode); a bio's folios
+		 * become one run */
+		kernel_event(t, RUN_WB, e,
+			     e->last < e->index ? e->index : e->last, 0, 0,
+			     NULL);
 		break;
 	case DT_KEV_MAP_PAGES:
 		runs_flush(t);
@@ -853,6 +866,8 @@ int dt_tracer_start(const struct dt_tracer_conf *conf, struct dt_tracer **out,
 				*(struct bpf_program **)((char *)t->skel +
 							 progs[i].prog),
 				false);
+	if (!conf->observer)
+		bpf_program__set_autoload(t->skel->progs.dt_bio, false);
 	ret = dt_tracer_bpf__load(t->skel);
 	if (ret) {
 		snprintf(why, whylen, "BPF program refused by the kernel: %s",

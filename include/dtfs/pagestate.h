@@ -41,6 +41,10 @@ _Static_assert(DT_PG_BUFFERS == DTFS_PG_BUFFERS &&
 /* what the kernel tracer observes for the model (dt_pages_observe) */
 #define DT_OBS_DIRTY 1 /* clean->dirty transitions: write-notify observed */
 #define DT_OBS_CACHE 2 /* page-cache insert/delete: residency observed */
+/* an observer of a disk filesystem (dtfs-trace): no FUSE side, no buffer
+ * model of its own; a bypass dirtying is the root cause and the
+ * filesystem's next writeback of the page its symptom */
+#define DT_OBS_OBSERVER 4
 
 struct dt_pages;
 
@@ -131,6 +135,12 @@ void dt_pages_kernel_dirty(struct dt_pages *m, uint64_t ino, uint64_t first,
 			   const char *symbol, const struct dt_origin *o);
 void dt_pages_kernel_cache(struct dt_pages *m, uint64_t ino, uint64_t index,
 			   uint64_t nr, int added, const struct dt_origin *o);
+
+/* observer: the filesystem wrote [first, last] back (a write bio of
+ * folios under writeback): logged as a kernel writepage; a page dirtied
+ * without write-notify since its last writeback is the symptom */
+void dt_pages_kernel_writeback(struct dt_pages *m, uint64_t ino, uint64_t first,
+			       uint64_t last, const struct dt_origin *o);
 
 /* the tracer lost @n records: write-notify evidence may be missing, so
  * the model stops reporting violations (logged as a lost record) */

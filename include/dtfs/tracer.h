@@ -41,6 +41,13 @@ struct dt_tracer_conf {
 	int coalesce; /* runs of adjacent pages into one event */
 	uint64_t wake_bytes; /* 0: wake the reader on every record */
 	int debug_stacks; /* print each symbolized stack to stderr */
+	/* observer mode (dtfs-trace, dtfs-pin --fs): the superblock is a
+	 * disk filesystem's, whose writeback the tracer sees in the block
+	 * layer (a write bio of folios under writeback) */
+	int observer;
+	/* an inode whose events are not the model's (btrfs's btree inode,
+	 * whose metadata pages are dirtied by no user path); 0: none */
+	uint64_t skip_ino;
 };
 
 /* The defaults, then DTFS_TRACER_TUNE (dtfs(8), ENVIRONMENT) applied:

@@ -547,6 +547,76 @@ START_TEST(test_log_replay_matches)
 }
 END_TEST
 
+/* The observer (dtfs-trace): no buffer model of its own; a bypass since
+ * the page's last writeback is the root cause, the next writeback the
+ * symptom; a page never seen dirtied is not accused; the log, replayed,
+ * says the same. */
+START_TEST(test_observer)
+{
+	char path[128], text[DT_REC_MAX], err[256];
+	struct viols live = {0}, replay = {0};
+	struct dt_log_reader *rd;
+	struct dt_pages *m, *r2;
+	struct dt_log *log;
+	struct dt_rec r;
+	uint64_t root = 0, sym_names = 0;
+
+	snprintf(path, sizeof(path), "%s/obs", dir);
+	ck_assert_int_eq(dt_log_open(path, 0, DT_LOGF_TRACER | DT_LOGF_OBSERVER,
+				     0, &log),
+			 0);
+	m = model(&live, 1);
+	dt_pages_observe(m, DT_OBS_DIRTY | DT_OBS_CACHE | DT_OBS_OBSERVER);
+	dt_pages_set_log(m, log);
+	/* dirty before the observer began: its writeback accuses nothing */
+	dt_pages_kernel_writeback(m, 7, 0, 3, &O);
+	/* honest: write-notify, writeback, again */
+	for (int round = 0; round < 3; round++) {
+		dt_pages_kernel_dirty(m, 7, 0, 1, DTFS_CLS_WRITE_NOTIFY, 0,
+				      "do_wp_page", &O);
+		dt_pages_kernel_writeback(m, 7, 0, 1, &O);
+	}
+	/* clean, and no buffers of the observer's own after a writeback */
+	ck_assert_uint_eq(dt_pages_state(m, 7, 0), DT_PG_RESIDENT);
+	ck_assert_int_eq(live.n_root + live.n_symptom, 0);
+	/* the DIO completion re-dirties page 1 after its writeback */
+	dt_pages_kernel_dirty(m, 7, 1, 1, DTFS_CLS_DIO_BIO_COMPLETION, 0,
+			      "bio_dirty_fn", &O);
+	ck_assert_int_eq(live.n_root, 1);
+	ck_assert_int_eq(live.n_symptom, 0);
+	dt_pages_kernel_writeback(m, 7, 0, 1, &O);
+	ck_assert_int_eq(live.n_symptom, 1);
+	ck_assert_uint_eq(live.last_index, 1);
+	/* once written back, the page is clean again: no second symptom */
+	dt_pages_kernel_writeback(m, 7, 1, 1, &O);
+	ck_assert_int_eq(live.n_symptom, 1);
+	dt_log_close(log);
+
+	r2 = dt_pages_new();
+	dt_pages_set_violation_cb(r2, count_viol, &replay);
+	ck_assert_int_eq(dt_log_reader_open(path, &rd, err, sizeof(err)), 0);
+	dt_pages_observe(r2, dt_pages_observed_by(dt_log_reader_hdr(rd)));
+	while (dt_log_read(rd, &r, text) == DT_READ_OK) {
+		if (r.event == DTFS_EV_WRITEPAGE)
+			ck_assert_uint_eq(r.source, DT_SRC_KERNEL);
+		if (r.event == DTFS_EV_VIOL_NO_NOTIFY) {
+			root = r.seq;
+			ck_assert_uint_eq(r.cls, DTFS_CLS_DIO_BIO_COMPLETION);
+		}
+		if (r.event == DTFS_EV_VIOL_NO_BUFFERS)
+			sym_names = r.aux;
+		dt_pages_replay(r2, &r, text);
+	}
+	dt_log_reader_close(rd);
+	ck_assert_uint_ne(root, 0);
+	ck_assert_uint_eq(sym_names, root); /* the symptom names its cause */
+	ck_assert_int_eq(replay.n_root, 1);
+	ck_assert_int_eq(replay.n_symptom, 1);
+	dt_pages_free(m);
+	dt_pages_free(r2);
+}
+END_TEST
+
 /* ---- classifier, on stacks recorded on the project's kernel ---- */
 
 START_TEST(test_replay_refuses_bad_ranges)
@@ -721,6 +791,7 @@ static Suite *dirty_suite(void)
 	tcase_add_test(tl, test_log_rotation);
 	tcase_add_test(tl, test_log_replay_matches);
 	tcase_add_test(tl, test_replay_refuses_bad_ranges);
+	tcase_add_test(tl, test_observer);
 	tcase_add_test(tc, test_classify);
 	suite_add_tcase(s, tm);
 	suite_add_tcase(s, tl);

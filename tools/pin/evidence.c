@@ -17,9 +17,11 @@
 
 int get_status(const char *path, struct dtfs_status *st)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY);
-	int ret;
+	int fd, ret;
 
+	if (ctx.foreign) /* the observer's counters */
+		return fs_status(st);
+	fd = open(path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return -errno;
 	ret = ioctl(fd, DTFS_IOC_STATUS, st) ? -errno : 0;
@@ -31,13 +33,18 @@ void mark(const char *fmt, ...)
 {
 	struct dtfs_mark m = {0};
 	va_list ap;
-	int fd = open(ctx.work, O_RDONLY | O_DIRECTORY);
+	int fd;
 
-	if (fd < 0)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(m.text, sizeof(m.text), fmt, ap);
 	va_end(ap);
+	if (ctx.foreign) {
+		fs_mark(m.text);
+		return;
+	}
+	fd = open(ctx.work, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return;
 	ioctl(fd, DTFS_IOC_MARK, &m);
 	close(fd);
 }
@@ -90,6 +97,67 @@ void read_log(const char *end, struct evidence *e)
 	}
 }
 
+/* ---- kernel messages ------------------------------------------------------ */
+
+int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Does a message concern this run? Any WARN, BUG or Oops (a shared
+ * machine may have others: the line says whose); an error or warning
+ * naming our instance's device. */
+static int ours(const char *msg, int level)
+{
+	const char *dev = ctx.loopdev[0] ? strrchr(ctx.loopdev, '/') + 1 : NULL;
+	int oops = strstr(msg, "WARNING:") || strstr(msg, "BUG:") ||
+		   strstr(msg, "kernel BUG") || strstr(msg, "Oops");
+
+	if (dev && strstr(msg, dev) && (level <= 4 || oops))
+		return 1; /* errors and warnings: "csum failed", ... */
+	return oops;
+}
+
+int kmsg_collect(int fd, char *out, size_t len)
+{
+	char rec[8192];
+	int n = 0;
+
+	out[0] = 0;
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		ssize_t got = read(fd, rec, sizeof(rec) - 1);
+		char *msg;
+		int level;
+
+		if (got < 0 && errno == EPIPE)
+			continue; /* overwritten records: go on */
+		if (got <= 0)
+			break;
+		rec[got] = 0;
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		*msg++ = 0;
+		level = atoi(rec) & 7;
+		msg[strcspn(msg, "\n")] = 0;
+		if (!ours(msg, level))
+			continue;
+		/* the WARN's own task line follows it: not a second hit */
+		n++;
+		if (strlen(out) + strlen(msg) + 4 < len)
+			snprintf(out + strlen(out), len - strlen(out), "%s%s",
+				 out[0] ? " | " : "", msg);
+	}
+	close(fd);
+	return n;
+}
+
 /* The counters' difference over the scenario. */
 void evidence_diff(const struct dtfs_status *st0, const struct dtfs_status *st1,
 		   struct evidence *e)
@@ -133,11 +201,19 @@ int decide_verdict(const struct scenario *sc, const struct outcome *o,
 		return V_ERROR;
 	}
 	v = e->viol_nn || e->viol_nb ? V_DIRTY_WITHOUT_NOTIFY : V_SAFE;
+	if (v == V_SAFE && (sc->flags & S_NEEDS_NOTIFY) &&
+	    ctx.no_dirty_tracking) {
+		snprintf(note, notelen,
+			 " (%s tracks no dirty pages: no write-notify to see)",
+			 ctx.fs);
+		return v;
+	}
 	if (v == V_SAFE && (sc->flags & S_NEEDS_NOTIFY)) {
 		if (!tracer_on) {
 			snprintf(note, notelen,
-				 "the dtfs tracer is off: write-notify cannot "
-				 "be seen");
+				 "the %s tracer is off: write-notify cannot "
+				 "be seen",
+				 ctx.foreign ? "observer's" : "dtfs");
 			return V_SKIP;
 		}
 		if (!e->notify) {

@@ -209,7 +209,9 @@ void cleanup(void)
 		}
 		ctx.child = 0;
 	}
-	if (ctx.own_mount)
+	if (ctx.foreign)
+		fs_teardown();
+	else if (ctx.own_mount)
 		unmount_own();
 	else if (ctx.work[0] && !ctx.dead)
 		nftw(ctx.work, rm_cb, 16, FTW_DEPTH | FTW_PHYS);

@@ -12,6 +12,8 @@
  *                verdict, decided in one place
  *   mount.c      the filesystem under test: a fresh dtfs or a given mount,
  *                the watchdog's abort, clean-up
+ *   fs.c         --fs: the other filesystems (ext4, xfs, btrfs on a loop
+ *                device, tmpfs), the observer on them, remounts
  *   report.c     TAP, the matrix, JSON
  *   main.c       the command line, then set-up, then the run
  */
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include "dtfs/ioctl.h"
+#include "dtfs/observe.h"
 
 #define PG 4096
 
@@ -36,6 +39,7 @@ enum verdict {
 	V_STALE,
 	V_DEADLOCK,
 	V_CORRUPT,
+	V_KERNEL_WARN, /* the kernel logged a WARN, BUG or fs error */
 	V_SKIP,
 	V_ERROR, /* the tool could not set the scenario up: always not ok */
 	V_MAX
@@ -58,10 +62,20 @@ enum data_outcome {
 	D_ERROR,
 };
 
+/* What a file must hold after the scenario: checked again after a
+ * remount on a disk filesystem (--fs), from the disk. */
+#define OUT_FILES 3
+struct expect_file {
+	char name[16]; /* in the scenario's directory */
+	uint32_t len, crc, crc_old; /* crc_old: what a lost write leaves */
+};
+
 struct outcome {
 	int data;
 	int err; /* errno of a refusal */
 	char detail[200];
+	int nfiles;
+	struct expect_file files[OUT_FILES];
 };
 
 /* ---- the matrix -------------------------------------------------------- */
@@ -91,12 +105,16 @@ enum selfref_io {
 	SELFREF_DIO_READ
 };
 enum selfref_buf { SELFREF_SAME_FILE, SELFREF_OTHER_FILE };
+/* the racy loops' reads: pread(2), or io_uring (the io-wq worker pins) */
+enum ext_io { EXT_PREAD, EXT_URING };
 
 /* scenario flags */
 #define S_NEEDS_NOTIFY 1 /* SAFE needs write-notify in the evidence */
 #define S_LOSS_PERMITTED 2 /* a LOST_WRITE is what POSIX allows here */
 #define S_HIDDEN 4 /* a check of the tool: runs only when named */
 #define S_RACY 8 /* bounded racy loop: the verdict may vary run to run */
+#define S_DTFS_ONLY 16 /* needs dtfs (its gate or its eviction) */
+#define S_FOREIGN_ONLY 32 /* a racy stand-in for a gated row elsewhere */
 
 /* The verdicts a kernel gives: "6.18" matches 6.18.x; NULL any kernel. */
 struct expectation {
@@ -117,6 +135,7 @@ struct scenario {
 	union {
 		enum remote_via remote;
 		enum cow_variant cow;
+		enum ext_io ext;
 		struct {
 			enum selfref_io io;
 			enum selfref_buf buf;
@@ -130,6 +149,12 @@ struct scenario {
 
 extern const struct scenario pin_scenarios[];
 extern const size_t pin_nscenarios;
+
+/* The verdicts measured on a filesystem other than dtfs (--fs). */
+struct fs_expectation {
+	const char *fs, *scenario, *kernel;
+	unsigned int verdicts;
+};
 
 /* "method/variant" */
 const char *scenario_name(const struct scenario *sc, char *buf, size_t len);
@@ -164,6 +189,17 @@ struct pin_ctx {
 	uint64_t log_off; /* dirty log: where the next scenario starts */
 	int tracer_on;
 	pid_t child;
+	/* --fs: the filesystem under test now */
+	const char *fs; /* "dtfs", "ext4", ... */
+	int foreign; /* not dtfs: no gate, no ioctls; the observer */
+	int no_dirty_tracking; /* tmpfs: shared mappings need no notify */
+	int can_remount; /* the data survives a remount (disk) */
+	char img[PATH_MAX + 32], loopdev[64];
+	struct dt_observer *ob;
+	int nlogs;
+	/* the observer's violations so far, shared with the scenario's
+	 * process (a racy loop stops at the first) */
+	volatile uint64_t *viol_seen;
 };
 
 extern struct pin_ctx ctx;
@@ -183,6 +219,24 @@ void reap_child(pid_t child, int *status);
 void release_gates(const char *dir);
 void cleanup(void);
 
+/* ---- fs.c: --fs ---------------------------------------------------------- */
+
+#define FS_ALL "dtfs,ext4,xfs,btrfs,tmpfs"
+/* @name's own string if dtfs-pin knows it, else NULL */
+const char *fs_known(const char *name);
+/* Make @name's instance in ctx.tmp and watch it. 0, or -1 with why it
+ * cannot be had here (a SKIP). */
+int fs_setup(const char *name, char *why, size_t whylen);
+void fs_teardown(void);
+/* Unmount and mount again (the page cache is gone); 0 or -errno. */
+int fs_remount(char *why, size_t whylen);
+/* The observer's counters as dtfs's STATUS would give them. */
+int fs_status(struct dtfs_status *st);
+void fs_mark(const char *text);
+/* After a remount: the files @o names hold what they must? D_OK, D_LOST
+ * or D_CORRUPT, and why in @detail. */
+int fs_check_files(const struct outcome *o, char *detail, size_t len);
+
 /* ---- evidence.c ------------------------------------------------------------ */
 
 struct evidence {
@@ -196,6 +250,11 @@ struct evidence {
 };
 
 int get_status(const char *path, struct dtfs_status *st);
+/* /dev/kmsg from now on (-1 if unreadable) */
+int kmsg_open(void);
+/* The kernel's WARN/BUG/filesystem-error lines since kmsg_open that
+ * concern this run, into @out; how many. Closes @fd. */
+int kmsg_collect(int fd, char *out, size_t len);
 void mark(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void evidence_diff(const struct dtfs_status *before,
 		   const struct dtfs_status *after, struct evidence *e);
@@ -208,17 +267,23 @@ int decide_verdict(const struct scenario *sc, const struct outcome *o,
 
 struct result {
 	const struct scenario *sc;
+	const char *fs;
 	int run; /* 1.. of --repeat */
 	int verdict, err, expected_ok, expected_known;
 	unsigned int expected; /* VB set */
 	int permitted; /* a LOST_WRITE POSIX allows */
-	char detail[400];
+	char detail[800];
 	struct evidence ev;
 	double secs;
 };
 
 /* The expectation of @sc on @kernel (uname release), or 0 if none. */
 unsigned int expected_verdicts(const struct scenario *sc, const char *kernel);
+/* ... on filesystem @fs (dtfs: the row's own) */
+unsigned int expected_on(const struct scenario *sc, const char *fs,
+			 const char *kernel);
+/* Does @sc run on @fs? */
+int scenario_applies(const struct scenario *sc, const char *fs);
 /* --expect FILE: "SCENARIO VERDICT[|VERDICT]" lines override the rows. */
 void load_expect_file(const char *path);
 /* the override for @sc, or 0 */
@@ -227,6 +292,7 @@ void print_expectations(FILE *f, const char *kernel);
 
 struct report {
 	const char *kernel, *machine, *expect_src;
+	const char *fslist; /* NULL: dtfs only, as before --fs */
 	int json, repeat;
 	struct result *res;
 	int n;

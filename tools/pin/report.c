@@ -18,11 +18,31 @@ static void verdict_set(unsigned int mask, char *buf, size_t n)
 				 buf[0] ? "|" : "", verdict_name(v));
 }
 
+/* "ext4:odirect-ext/msync"; dtfs's rows keep their names */
+static const char *result_name(const struct result *x, char *buf, size_t n)
+{
+	char name[128];
+
+	scenario_name(x->sc, name, sizeof(name));
+	if (x->fs && strcmp(x->fs, "dtfs"))
+		snprintf(buf, n, "%s:%s", x->fs, name);
+	else
+		snprintf(buf, n, "%s", name);
+	return buf;
+}
+
 void report_begin(const struct report *r, int total)
 {
 	if (r->json)
 		return;
 	printf("TAP version 13\n1..%d\n", total);
+	if (r->fslist) {
+		printf("# dtfs-pin on Linux %s %s; filesystems %s; "
+		       "expectations: %s\n",
+		       r->kernel, r->machine, r->fslist, r->expect_src);
+		fflush(stdout);
+		return;
+	}
 	printf("# dtfs-pin on Linux %s %s; mount %s%s; expectations: %s\n",
 	       r->kernel, r->machine, ctx.mnt, ctx.own_mount ? " (fresh)" : "",
 	       r->expect_src);
@@ -36,7 +56,7 @@ void report_result(const struct report *r, const struct result *x, int k)
 
 	if (r->json)
 		return;
-	scenario_name(x->sc, name, sizeof(name));
+	result_name(x, name, sizeof(name));
 	if (r->repeat > 1)
 		snprintf(rep, sizeof(rep), " [%d/%d]", x->run, r->repeat);
 	if (x->verdict == V_SKIP)
@@ -49,8 +69,8 @@ void report_result(const struct report *r, const struct result *x, int k)
 		verdict_set(x->expected, ex, sizeof(ex));
 		printf("#   expected %s\n",
 		       ex[0] ? ex
-			     : "no CORRUPT, DEADLOCK or ERROR (no "
-			       "expectation for this kernel)");
+			     : "no CORRUPT, DEADLOCK, KERNEL_WARN or ERROR "
+			       "(no expectation for this kernel)");
 	}
 	fflush(stdout);
 }
@@ -64,6 +84,8 @@ static void json_result(const struct result *x, int first)
 	verdict_set(x->expected, ex, sizeof(ex));
 	printf("%s\n{\"name\":", first ? "" : ",");
 	dt_json_str(stdout, name);
+	printf(",\"fs\":");
+	dt_json_str(stdout, x->fs ? x->fs : "dtfs");
 	printf(",\"method\":");
 	dt_json_str(stdout, x->sc->method);
 	printf(",\"cleaner\":");
@@ -111,6 +133,7 @@ static const char *cell_name(int v)
 		[V_STALE] = "STALE",
 		[V_DEADLOCK] = "DEADLOCK",
 		[V_CORRUPT] = "CORRUPT",
+		[V_KERNEL_WARN] = "KWARN",
 		[V_SKIP] = "SKIP",
 		[V_ERROR] = "ERROR",
 	};
@@ -180,15 +203,89 @@ static void matrix(const struct report *r)
 	       "!: not the expected verdict)\n");
 }
 
+/* --fs: rows are scenarios, columns filesystems; a cell whose runs
+ * differed shows each verdict's count */
+static void fs_matrix(const struct report *r)
+{
+	const char *fss[8];
+	int nf = 0;
+
+	for (int k = 0; k < r->n; k++) {
+		int seen = 0;
+
+		for (int j = 0; j < nf; j++)
+			seen |= fss[j] == r->res[k].fs;
+		if (!seen && nf < 8 && r->res[k].fs)
+			fss[nf++] = r->res[k].fs;
+	}
+	printf("#\n# %-26s", "scenario \\ filesystem");
+	for (int j = 0; j < nf; j++)
+		printf(" %-13s", fss[j]);
+	printf("\n");
+	for (size_t i = 0; i < pin_nscenarios; i++) {
+		const struct scenario *sc = &pin_scenarios[i];
+		char name[128], line[512];
+		int any = 0;
+
+		snprintf(line, sizeof(line), "# %-26s",
+			 scenario_name(sc, name, sizeof(name)));
+		for (int j = 0; j < nf; j++) {
+			int count[V_MAX] = {0}, runs = 0, bad = 0, kinds = 0;
+			char cell[64] = "-";
+
+			for (int k = 0; k < r->n; k++) {
+				const struct result *x = &r->res[k];
+
+				if (x->sc != sc || x->fs != fss[j])
+					continue;
+				count[x->verdict]++;
+				runs++;
+				bad |= !x->expected_ok && x->verdict != V_SKIP;
+			}
+			for (int v = 0; v < V_MAX; v++)
+				kinds += count[v] > 0;
+			if (runs)
+				cell[0] = 0;
+			for (int v = 0; v < V_MAX && runs; v++) {
+				if (!count[v])
+					continue;
+				if (kinds > 1)
+					snprintf(cell + strlen(cell),
+						 sizeof(cell) - strlen(cell),
+						 "%s%s%d/%d",
+						 cell[0] ? "," : "",
+						 cell_name(v), count[v], runs);
+				else
+					snprintf(cell, sizeof(cell), "%s",
+						 cell_name(v));
+			}
+			if (bad)
+				snprintf(cell + strlen(cell),
+					 sizeof(cell) - strlen(cell), "!");
+			any |= runs > 0;
+			snprintf(line + strlen(line),
+				 sizeof(line) - strlen(line), " %-13s", cell);
+		}
+		if (any)
+			printf("%s\n", line);
+	}
+	printf("# (DIRTY-NN: DIRTY_WITHOUT_NOTIFY; LOST: LOST_WRITE; KWARN: "
+	       "KERNEL_WARN;\n# -: not run there (needs dtfs's gate or "
+	       "eviction); V3/10: racy, as often;\n# !: not the expected "
+	       "verdict)\n");
+}
+
 /* With --repeat: the rows whose runs did not all agree, with the rates. */
 static void agreement(const struct report *r)
 {
 	for (int k = 0; k < r->n;) {
 		const struct scenario *sc = r->res[k].sc;
+		const struct result *x0 = &r->res[k];
 		int count[V_MAX] = {0}, runs = 0, kinds = 0;
-		char name[128];
+		char name[160];
 
-		for (; k < r->n && r->res[k].sc == sc; k++, runs++)
+		for (; k < r->n && r->res[k].sc == sc && r->res[k].fs == x0->fs;
+		     k++, runs++)
 			count[r->res[k].verdict]++;
 		for (int v = 0; v < V_MAX; v++)
 			kinds += count[v] > 0;
@@ -196,7 +293,7 @@ static void agreement(const struct report *r)
 			continue;
 		printf("# %s %s:",
 		       sc->flags & S_RACY ? "racy" : "NOT REPEATABLE",
-		       scenario_name(sc, name, sizeof(name)));
+		       result_name(x0, name, sizeof(name)));
 		for (int v = 0; v < V_MAX; v++)
 			if (count[v])
 				printf(" %s %d/%d", verdict_name(v), count[v],
@@ -213,7 +310,9 @@ void report_end(const struct report *r, int nfail, int nskip)
 		printf("{\"kernel\":");
 		dt_json_str(stdout, r->kernel);
 		printf(",\"mount\":");
-		dt_json_str(stdout, ctx.mnt);
+		dt_json_str(stdout, r->fslist ? "" : ctx.mnt);
+		printf(",\"filesystems\":");
+		dt_json_str(stdout, r->fslist ? r->fslist : "dtfs");
 		printf(",\"expectations\":");
 		dt_json_str(stdout, r->expect_src);
 		printf(",\"results\":[");
@@ -223,7 +322,10 @@ void report_end(const struct report *r, int nfail, int nskip)
 		       npass, nfail, nskip);
 		return;
 	}
-	matrix(r);
+	if (r->fslist)
+		fs_matrix(r);
+	else
+		matrix(r);
 	if (r->repeat > 1)
 		agreement(r);
 	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n",

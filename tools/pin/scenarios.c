@@ -20,6 +20,7 @@ static const char *const verdict_names[V_MAX] = {
 	[V_STALE] = "STALE",
 	[V_DEADLOCK] = "DEADLOCK",
 	[V_CORRUPT] = "CORRUPT",
+	[V_KERNEL_WARN] = "KERNEL_WARN",
 	[V_SKIP] = "SKIP",
 	[V_ERROR] = "ERROR",
 };
@@ -66,6 +67,14 @@ const char *scenario_name(const struct scenario *sc, char *buf, size_t len)
 	"reclaim leaves a pinned page alone (neither written back nor "   \
 	"dropped), so the pin's write is an ordinary dirtying of a page " \
 	"that already has buffers"
+/* the racy loop: reclaim is not the only cleaner there */
+#define MEANS_PAGEOUT_RACY                                                     \
+	MEANS_PAGEOUT "; SAFE on an idle machine, but under memory or dirty "  \
+		      "pressure from other work the kernel's own writeback "   \
+		      "(the flusher, or kswapd on a page MADV_PAGEOUT marked " \
+		      "for reclaim) may clean the page mid-I/O, and the bio "  \
+		      "completion's redirty is then a bypass "                 \
+		      "(DIRTY_WITHOUT_NOTIFY)"
 #define MEANS_EVICT                                                          \
 	"dtfs's invalidation (FUSE notify_inval_inode, "                     \
 	"invalidate_inode_pages2) drops the pinned folio whatever its "      \
@@ -102,46 +111,50 @@ const char *scenario_name(const struct scenario *sc, char *buf, size_t len)
 const struct scenario pin_scenarios[] = {
 	/* O_DIRECT from a gated dtfs file: deterministic */
 	GATED("odirect-gated", pin_odirect_gated, C_MSYNC,
-	      VB(V_DIRTY_WITHOUT_NOTIFY), 0,
+	      VB(V_DIRTY_WITHOUT_NOTIFY), S_DTFS_ONLY | 0,
 	      "O_DIRECT read from a gated dtfs file into a MAP_SHARED page; "
 	      "msync(MS_SYNC) while the pin is held",
 	      MEANS_BYPASS),
 	GATED("odirect-gated", pin_odirect_gated, C_FSYNC,
-	      VB(V_DIRTY_WITHOUT_NOTIFY), 0,
+	      VB(V_DIRTY_WITHOUT_NOTIFY), S_DTFS_ONLY | 0,
 	      "as above, fsync while the pin is held", MEANS_BYPASS),
-	GATED("odirect-gated", pin_odirect_gated, C_PAGEOUT, VB(V_SAFE), 0,
+	GATED("odirect-gated", pin_odirect_gated, C_PAGEOUT, VB(V_SAFE),
+	      S_DTFS_ONLY | 0,
 	      "as above, madvise(MADV_PAGEOUT) while the pin is held",
 	      MEANS_PAGEOUT),
-	GATED("odirect-gated", pin_odirect_gated, C_EVICT, VB(V_LOST_WRITE), 0,
+	GATED("odirect-gated", pin_odirect_gated, C_EVICT, VB(V_LOST_WRITE),
+	      S_DTFS_ONLY | 0,
 	      "as above, dtfs evicts the page (FUSE inval) while pinned",
 	      MEANS_EVICT),
 	GATED("odirect-gated", pin_odirect_gated, C_TRUNCATE, VB(V_LOST_WRITE),
-	      S_LOSS_PERMITTED,
+	      S_DTFS_ONLY | S_LOSS_PERMITTED,
 	      "as above, ftruncate to 0 and back while pinned",
 	      MEANS_TRUNCATED),
 	GATED("odirect-gated", pin_odirect_gated, C_PUNCH, VB(V_LOST_WRITE),
-	      S_LOSS_PERMITTED,
+	      S_DTFS_ONLY | S_LOSS_PERMITTED,
 	      "as above, fallocate PUNCH_HOLE over the page while pinned",
 	      MEANS_TRUNCATED),
 	/* io_uring plain buffers: the io-wq worker takes the pin */
 	GATED("uring-gated", pin_uring_gated, C_MSYNC,
-	      VB(V_DIRTY_WITHOUT_NOTIFY), 0,
+	      VB(V_DIRTY_WITHOUT_NOTIFY), S_DTFS_ONLY | 0,
 	      "io_uring read (plain buffer) from a gated O_DIRECT dtfs file; "
 	      "msync while pinned",
 	      MEANS_BYPASS),
 	GATED("uring-gated", pin_uring_gated, C_FSYNC,
-	      VB(V_DIRTY_WITHOUT_NOTIFY), 0, "as above, fsync while pinned",
-	      MEANS_BYPASS),
-	GATED("uring-gated", pin_uring_gated, C_PAGEOUT, VB(V_SAFE), 0,
-	      "as above, MADV_PAGEOUT while pinned", MEANS_PAGEOUT),
-	GATED("uring-gated", pin_uring_gated, C_EVICT, VB(V_LOST_WRITE), 0,
-	      "as above, dtfs eviction while pinned", MEANS_EVICT),
+	      VB(V_DIRTY_WITHOUT_NOTIFY), S_DTFS_ONLY | 0,
+	      "as above, fsync while pinned", MEANS_BYPASS),
+	GATED("uring-gated", pin_uring_gated, C_PAGEOUT, VB(V_SAFE),
+	      S_DTFS_ONLY | 0, "as above, MADV_PAGEOUT while pinned",
+	      MEANS_PAGEOUT),
+	GATED("uring-gated", pin_uring_gated, C_EVICT, VB(V_LOST_WRITE),
+	      S_DTFS_ONLY | 0, "as above, dtfs eviction while pinned",
+	      MEANS_EVICT),
 	GATED("uring-gated", pin_uring_gated, C_TRUNCATE, VB(V_LOST_WRITE),
-	      S_LOSS_PERMITTED, "as above, truncate down and up while pinned",
-	      MEANS_TRUNCATED),
+	      S_DTFS_ONLY | S_LOSS_PERMITTED,
+	      "as above, truncate down and up while pinned", MEANS_TRUNCATED),
 	GATED("uring-gated", pin_uring_gated, C_PUNCH, VB(V_LOST_WRITE),
-	      S_LOSS_PERMITTED, "as above, punch a hole while pinned",
-	      MEANS_TRUNCATED),
+	      S_DTFS_ONLY | S_LOSS_PERMITTED,
+	      "as above, punch a hole while pinned", MEANS_TRUNCATED),
 	/* io_uring fixed buffers: a long-term pin */
 	{.method = "uring-fixed",
 	 .variant = "register",
@@ -168,10 +181,31 @@ const struct scenario pin_scenarios[] = {
 	      VB(V_DIRTY_WITHOUT_NOTIFY), S_RACY,
 	      "as above with fsync in a loop",
 	      "as odirect-ext/msync, with fsync as the cleaner"),
-	GATED("odirect-ext", pin_odirect_ext, C_PAGEOUT, VB(V_SAFE), S_RACY,
-	      "as above with MADV_PAGEOUT in a loop", MEANS_PAGEOUT),
-	GATED("odirect-ext", pin_odirect_ext, C_EVICT, VB(V_LOST_WRITE), S_RACY,
-	      "as above with dtfs eviction in a loop", MEANS_EVICT),
+	GATED("odirect-ext", pin_odirect_ext, C_PAGEOUT,
+	      VB(V_SAFE) | VB(V_DIRTY_WITHOUT_NOTIFY), S_RACY,
+	      "as above with MADV_PAGEOUT in a loop", MEANS_PAGEOUT_RACY),
+	GATED("odirect-ext", pin_odirect_ext, C_EVICT, VB(V_LOST_WRITE),
+	      S_RACY | S_DTFS_ONLY, "as above with dtfs eviction in a loop",
+	      MEANS_EVICT),
+	/* io_uring from a block device, racy: where there is no gate */
+	{.method = "uring-ext",
+	 .run = pin_odirect_ext,
+	 .cleaner = C_MSYNC,
+	 .v.ext = EXT_URING,
+	 .flags = S_NEEDS_NOTIFY | S_RACY | S_FOREIGN_ONLY,
+	 .what = "io_uring reads (plain buffer, O_DIRECT file on the temp "
+		 "dir's filesystem) into the mapping in a loop, msync in a "
+		 "loop (bounded time; --fs only: uring-gated on dtfs)",
+	 .meaning = "as odirect-ext/msync, with the io-wq worker holding the "
+		    "pin: the bio completion re-dirties the page around "
+		    "write-notify all the same"},
+	{.method = "uring-ext",
+	 .run = pin_odirect_ext,
+	 .cleaner = C_FSYNC,
+	 .v.ext = EXT_URING,
+	 .flags = S_NEEDS_NOTIFY | S_RACY | S_FOREIGN_ONLY,
+	 .what = "as above with fsync in a loop",
+	 .meaning = "as uring-ext/msync, with fsync as the cleaner"},
 	/* vmsplice: plain references, no pin */
 	{.method = "vmsplice",
 	 .run = pin_vmsplice,
@@ -191,6 +225,7 @@ const struct scenario pin_scenarios[] = {
 	{.method = "vmsplice",
 	 .run = pin_vmsplice,
 	 .cleaner = C_EVICT,
+	 .flags = S_DTFS_ONLY,
 	 .what = "as above with dtfs eviction before the overwrite",
 	 .meaning = "the page left the file but the pipe keeps it: the pipe "
 		    "delivers data the file no longer has (vmsplice takes "
@@ -236,6 +271,7 @@ const struct scenario pin_scenarios[] = {
 	 .variant = "fork",
 	 .run = pin_cow_fork,
 	 .v.cow = COW_FORK,
+	 .flags = S_DTFS_ONLY,
 	 .what = "O_DIRECT read into a MAP_PRIVATE dtfs page, fork while "
 		 "pinned",
 	 .meaning = "fork copies a pinned anonymous page for the child "
@@ -251,6 +287,7 @@ const struct scenario pin_scenarios[] = {
 	 .variant = "fork+write",
 	 .run = pin_cow_fork,
 	 .v.cow = COW_FORK_AND_WRITE,
+	 .flags = S_DTFS_ONLY,
 	 .what = "as above, and the parent writes to the page while pinned",
 	 .meaning = "as cow-private/fork, with the parent's own store "
 		    "during the pin; on 6.1 that store gives the parent a "
@@ -296,7 +333,7 @@ const struct scenario pin_scenarios[] = {
 	{.method = "watchdog",
 	 .variant = "held-forever",
 	 .run = pin_held_forever,
-	 .flags = S_HIDDEN,
+	 .flags = S_HIDDEN | S_DTFS_ONLY,
 	 .what = "an O_DIRECT read dtfs holds forever: the watchdog must "
 		 "abort the FUSE connection and report DEADLOCK (run only "
 		 "when named)",
@@ -328,6 +365,171 @@ unsigned int expected_verdicts(const struct scenario *sc, const char *kernel)
 		if (!e->kernel || kernel_matches(e->kernel, kernel))
 			return e->verdicts;
 	}
+	return 0;
+}
+
+/*
+ * The other filesystems (dtfs-pin --fs), measured on this project's host
+ * kernel (6.18: dtfs-pin --fs all --repeat 10, twice) and on Debian's 6.1
+ * and 6.12 through dtfs-vm (--repeat 3; the README's table). A row that
+ * is not the same everywhere lists every verdict it gave.
+ */
+#define FS_ROW(k_, fs_, sc_, v_)                                         \
+	{                                                                \
+		.fs = fs_, .scenario = sc_, .kernel = k_, .verdicts = v_ \
+	}
+#define FS_MEASURED(fs_, sc_, v_)                              \
+	FS_ROW(K61, fs_, sc_, v_), FS_ROW(K612, fs_, sc_, v_), \
+		FS_ROW(K618, fs_, sc_, v_)
+static const struct fs_expectation fs_expect[] = {
+	/* btrfs's racy rows, all four by the same mechanism: the DIO
+	 * completion's redirty gives DIRTY_WITHOUT_NOTIFY; or btrfs itself
+	 * notices (6.12: "marked dirty without notifying the fs", the
+	 * writeback fails with EUCLEAN) or the DMA into a page under
+	 * writeback breaks its checksum (6.18: "csum failed" on the next
+	 * read), both KERNEL_WARN; or a msync misses the last read's data
+	 * (LOST_WRITE: bio_dirty_fn redirties from a workqueue, after the
+	 * read returned). On 6.1 and 6.12 a DIO read into a cold shared
+	 * mapping (selfref dio-read) may meet the flusher's writeback of
+	 * its buffer mid-I/O: the same bypass. */
+	FS_MEASURED("ext4", "odirect-ext/fsync", VB(V_DIRTY_WITHOUT_NOTIFY)),
+	FS_MEASURED("ext4", "odirect-ext/msync", VB(V_DIRTY_WITHOUT_NOTIFY)),
+	/* SAFE when idle: see MEANS_PAGEOUT_RACY */
+	FS_MEASURED("ext4", "odirect-ext/pageout",
+		    VB(V_DIRTY_WITHOUT_NOTIFY) | VB(V_SAFE)),
+	FS_MEASURED("ext4", "proc-pid-mem/msync", VB(V_SAFE)),
+	FS_MEASURED("ext4", "process_vm_writev/msync", VB(V_SAFE)),
+	FS_ROW(K61, "ext4", "selfref-other/dio-read",
+	       VB(V_DIRTY_WITHOUT_NOTIFY)),
+	FS_ROW(K612, "ext4", "selfref-other/dio-read", VB(V_SAFE)),
+	FS_ROW(K618, "ext4", "selfref-other/dio-read", VB(V_SAFE)),
+	FS_MEASURED("ext4", "selfref-other/dio-write", VB(V_SAFE)),
+	FS_MEASURED("ext4", "selfref-other/read", VB(V_SAFE)),
+	FS_MEASURED("ext4", "selfref-other/write", VB(V_SAFE)),
+	FS_ROW(K61, "ext4", "selfref-same/dio-read",
+	       VB(V_DIRTY_WITHOUT_NOTIFY) | VB(V_SAFE)),
+	FS_ROW(K612, "ext4", "selfref-same/dio-read", VB(V_SAFE)),
+	FS_ROW(K618, "ext4", "selfref-same/dio-read", VB(V_SAFE)),
+	FS_MEASURED("ext4", "selfref-same/dio-write", VB(V_SAFE)),
+	FS_MEASURED("ext4", "selfref-same/read", VB(V_SAFE)),
+	FS_MEASURED("ext4", "selfref-same/write", VB(V_SAFE)),
+	FS_MEASURED("ext4", "uring-ext/fsync", VB(V_DIRTY_WITHOUT_NOTIFY)),
+	FS_MEASURED("ext4", "uring-ext/msync", VB(V_DIRTY_WITHOUT_NOTIFY)),
+	FS_MEASURED("ext4", "uring-fixed/register", VB(V_REFUSED)),
+	FS_MEASURED("ext4", "vmsplice/msync", VB(V_SAFE)),
+	FS_MEASURED("ext4", "vmsplice/pageout", VB(V_SAFE)),
+	FS_MEASURED("ext4", "vmsplice/punch", VB(V_STALE)),
+	FS_MEASURED("ext4", "vmsplice/truncate", VB(V_STALE)),
+	FS_MEASURED("xfs", "odirect-ext/fsync", VB(V_DIRTY_WITHOUT_NOTIFY)),
+	FS_MEASURED("xfs", "odirect-ext/msync", VB(V_DIRTY_WITHOUT_NOTIFY)),
+	/* SAFE when idle: see MEANS_PAGEOUT_RACY */
+	FS_MEASURED("xfs", "odirect-ext/pageout",
+		    VB(V_DIRTY_WITHOUT_NOTIFY) | VB(V_SAFE)),
+	FS_MEASURED("xfs", "proc-pid-mem/msync", VB(V_SAFE)),
+	FS_MEASURED("xfs", "process_vm_writev/msync", VB(V_SAFE)),
+	FS_ROW(K61, "xfs", "selfref-other/dio-read",
+	       VB(V_DIRTY_WITHOUT_NOTIFY) | VB(V_SAFE)),
+	FS_ROW(K612, "xfs", "selfref-other/dio-read", VB(V_SAFE)),
+	FS_ROW(K618, "xfs", "selfref-other/dio-read", VB(V_SAFE)),
+	FS_MEASURED("xfs", "selfref-other/dio-write", VB(V_SAFE)),
+	FS_MEASURED("xfs", "selfref-other/read", VB(V_SAFE)),
+	FS_MEASURED("xfs", "selfref-other/write", VB(V_SAFE)),
+	FS_ROW(K61, "xfs", "selfref-same/dio-read",
+	       VB(V_DIRTY_WITHOUT_NOTIFY) | VB(V_SAFE)),
+	FS_ROW(K612, "xfs", "selfref-same/dio-read",
+	       VB(V_DIRTY_WITHOUT_NOTIFY) | VB(V_SAFE)),
+	FS_ROW(K618, "xfs", "selfref-same/dio-read", VB(V_SAFE)),
+	FS_MEASURED("xfs", "selfref-same/dio-write", VB(V_SAFE)),
+	FS_MEASURED("xfs", "selfref-same/read", VB(V_SAFE)),
+	FS_MEASURED("xfs", "selfref-same/write", VB(V_SAFE)),
+	FS_MEASURED("xfs", "uring-ext/fsync", VB(V_DIRTY_WITHOUT_NOTIFY)),
+	FS_MEASURED("xfs", "uring-ext/msync", VB(V_DIRTY_WITHOUT_NOTIFY)),
+	FS_MEASURED("xfs", "uring-fixed/register", VB(V_REFUSED)),
+	FS_MEASURED("xfs", "vmsplice/msync", VB(V_SAFE)),
+	FS_MEASURED("xfs", "vmsplice/pageout", VB(V_SAFE)),
+	FS_MEASURED("xfs", "vmsplice/punch", VB(V_STALE)),
+	FS_MEASURED("xfs", "vmsplice/truncate", VB(V_STALE)),
+	FS_MEASURED("btrfs", "odirect-ext/fsync",
+		    VB(V_DIRTY_WITHOUT_NOTIFY) | VB(V_LOST_WRITE) |
+			    VB(V_KERNEL_WARN)),
+	FS_MEASURED("btrfs", "odirect-ext/msync",
+		    VB(V_DIRTY_WITHOUT_NOTIFY) | VB(V_LOST_WRITE) |
+			    VB(V_KERNEL_WARN)),
+	/* SAFE when idle: see MEANS_PAGEOUT_RACY */
+	FS_MEASURED("btrfs", "odirect-ext/pageout",
+		    VB(V_DIRTY_WITHOUT_NOTIFY) | VB(V_SAFE)),
+	FS_MEASURED("btrfs", "proc-pid-mem/msync", VB(V_SAFE)),
+	FS_MEASURED("btrfs", "process_vm_writev/msync", VB(V_SAFE)),
+	FS_MEASURED("btrfs", "selfref-other/dio-read", VB(V_SAFE)),
+	FS_MEASURED("btrfs", "selfref-other/dio-write", VB(V_SAFE)),
+	FS_MEASURED("btrfs", "selfref-other/read", VB(V_SAFE)),
+	FS_MEASURED("btrfs", "selfref-other/write", VB(V_SAFE)),
+	FS_ROW(K61, "btrfs", "selfref-same/dio-read", VB(V_SAFE)),
+	FS_ROW(K612, "btrfs", "selfref-same/dio-read",
+	       VB(V_SAFE) | VB(V_KERNEL_WARN)),
+	FS_ROW(K618, "btrfs", "selfref-same/dio-read", VB(V_SAFE)),
+	FS_MEASURED("btrfs", "selfref-same/dio-write", VB(V_SAFE)),
+	FS_MEASURED("btrfs", "selfref-same/read", VB(V_SAFE)),
+	FS_MEASURED("btrfs", "selfref-same/write", VB(V_SAFE)),
+	FS_MEASURED("btrfs", "uring-ext/fsync",
+		    VB(V_DIRTY_WITHOUT_NOTIFY) | VB(V_LOST_WRITE) |
+			    VB(V_KERNEL_WARN)),
+	FS_MEASURED("btrfs", "uring-ext/msync",
+		    VB(V_DIRTY_WITHOUT_NOTIFY) | VB(V_LOST_WRITE) |
+			    VB(V_KERNEL_WARN)),
+	FS_MEASURED("btrfs", "uring-fixed/register", VB(V_REFUSED)),
+	FS_MEASURED("btrfs", "vmsplice/msync", VB(V_SAFE)),
+	FS_MEASURED("btrfs", "vmsplice/pageout", VB(V_SAFE)),
+	FS_MEASURED("btrfs", "vmsplice/punch", VB(V_STALE)),
+	FS_MEASURED("btrfs", "vmsplice/truncate", VB(V_STALE)),
+	FS_MEASURED("tmpfs", "odirect-ext/fsync", VB(V_SAFE)),
+	FS_MEASURED("tmpfs", "odirect-ext/msync", VB(V_SAFE)),
+	FS_MEASURED("tmpfs", "odirect-ext/pageout", VB(V_SAFE)),
+	FS_MEASURED("tmpfs", "proc-pid-mem/msync", VB(V_SAFE)),
+	FS_MEASURED("tmpfs", "process_vm_writev/msync", VB(V_SAFE)),
+	FS_ROW(K612, "tmpfs", "selfref-other/dio-read", VB(V_SAFE)),
+	FS_ROW(K618, "tmpfs", "selfref-other/dio-read", VB(V_SAFE)),
+	FS_ROW(K612, "tmpfs", "selfref-other/dio-write", VB(V_SAFE)),
+	FS_ROW(K618, "tmpfs", "selfref-other/dio-write", VB(V_SAFE)),
+	FS_MEASURED("tmpfs", "selfref-other/read", VB(V_SAFE)),
+	FS_MEASURED("tmpfs", "selfref-other/write", VB(V_SAFE)),
+	FS_ROW(K612, "tmpfs", "selfref-same/dio-read", VB(V_SAFE)),
+	FS_ROW(K618, "tmpfs", "selfref-same/dio-read", VB(V_SAFE)),
+	FS_ROW(K612, "tmpfs", "selfref-same/dio-write", VB(V_SAFE)),
+	FS_ROW(K618, "tmpfs", "selfref-same/dio-write", VB(V_SAFE)),
+	FS_MEASURED("tmpfs", "selfref-same/read", VB(V_SAFE)),
+	FS_MEASURED("tmpfs", "selfref-same/write", VB(V_SAFE)),
+	FS_MEASURED("tmpfs", "uring-ext/fsync", VB(V_SAFE)),
+	FS_MEASURED("tmpfs", "uring-ext/msync", VB(V_SAFE)),
+	FS_MEASURED("tmpfs", "uring-fixed/register", VB(V_SAFE)),
+	FS_MEASURED("tmpfs", "vmsplice/msync", VB(V_SAFE)),
+	FS_MEASURED("tmpfs", "vmsplice/pageout", VB(V_SAFE)),
+	FS_MEASURED("tmpfs", "vmsplice/punch", VB(V_STALE)),
+	FS_MEASURED("tmpfs", "vmsplice/truncate", VB(V_STALE)),
+};
+#undef FS_MEASURED
+#undef FS_ROW
+
+int scenario_applies(const struct scenario *sc, const char *fs)
+{
+	if (!strcmp(fs, "dtfs"))
+		return !(sc->flags & S_FOREIGN_ONLY);
+	return !(sc->flags & S_DTFS_ONLY);
+}
+
+unsigned int expected_on(const struct scenario *sc, const char *fs,
+			 const char *kernel)
+{
+	char name[128];
+
+	if (!strcmp(fs, "dtfs"))
+		return expected_verdicts(sc, kernel);
+	scenario_name(sc, name, sizeof(name));
+	for (size_t i = 0; i < sizeof(fs_expect) / sizeof(fs_expect[0]); i++)
+		if (!strcmp(fs_expect[i].fs, fs) &&
+		    !strcmp(fs_expect[i].scenario, name) &&
+		    kernel_matches(fs_expect[i].kernel, kernel))
+			return fs_expect[i].verdicts;
 	return 0;
 }
 
@@ -430,6 +632,8 @@ void print_expectations(FILE *f, const char *kernel)
 	for (size_t i = 0; i < pin_nscenarios; i++) {
 		unsigned int m = expected_verdicts(&pin_scenarios[i], kernel);
 
+		if (!scenario_applies(&pin_scenarios[i], "dtfs"))
+			continue; /* --fs only: not dtfs's row */
 		scenario_name(&pin_scenarios[i], name, sizeof(name));
 		if (!m) {
 			fprintf(f, "# %s: no expectation for this kernel\n",
