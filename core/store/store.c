@@ -492,11 +492,13 @@ static int mount_alive(const char *dev)
  * DT_LOCK_WAIT_MS: scripts unmount and remount or fsck at once. A store
  * held by a live mount, or by a daemon still starting, is refused at once.
  * The wait is said on stderr only once it passes DT_LOCK_SAY_MS: a close
- * takes a fraction of a second, and harnesses that remount at once compare
- * stderr with their expected output (xfstests).
+ * mostly takes a fraction of a second, but syncing gigabytes of data just
+ * written takes seconds, and harnesses that remount at once compare stderr
+ * with their expected output (xfstests). A disk filesystem's umount would
+ * have blocked as long.
  */
-#define DT_LOCK_WAIT_MS 10000
-#define DT_LOCK_SAY_MS 2000
+#define DT_LOCK_WAIT_MS 30000
+#define DT_LOCK_SAY_MS 10000
 
 static int store_lock(struct dt_store *st, const char *path, char *err,
 		      size_t errlen)
