@@ -13,13 +13,15 @@
 #                  (POWERFAIL_OPS=150 POWERFAIL_POINTS=110 per host filesystem)
 #   make fsx-kernels FSX=/path/to/fsx   one fsx seed on 6.1, 6.12 and the host,
 #                  dirty logs compared (FSX_SEED=7 FSX_OPS=2000)
-#   make install   PREFIX=/usr/local DESTDIR=
+#   make install   PREFIX=/usr/local DESTDIR= (mount.fuse.dtfs: MOUNTHELPERDIR=/sbin)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+# mount(8) looks for mount.fuse.dtfs only in /sbin (and /sbin/fs.d, /sbin/fs)
+MOUNTHELPERDIR ?= /sbin
 
 B       ?= build
 CC      ?= gcc
@@ -236,7 +238,11 @@ install: build
 	install -m 755 $(B)/dtfs-log $(B)/dtfs-pin $(B)/dtfs-trace tools/vm/dtfs-vm $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(PREFIX)/lib/dtfs
 	install -m 755 tools/vm/dtfs-vm-init $(DESTDIR)$(PREFIX)/lib/dtfs/
-	install -m 644 man/dtfs.8 man/dtfs-fsck.8 man/dtfsctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(MOUNTHELPERDIR)
+	sed 's|@DTFS@|$(SBINDIR)/dtfs|' tools/mount.fuse.dtfs > $(DESTDIR)$(MOUNTHELPERDIR)/mount.fuse.dtfs
+	chmod 755 $(DESTDIR)$(MOUNTHELPERDIR)/mount.fuse.dtfs
+	install -m 644 man/dtfs.8 man/dtfs-fsck.8 man/dtfsctl.8 man/mount.fuse.dtfs.8 \
+		$(DESTDIR)$(MANDIR)/man8/
 	install -m 644 man/dtfs-log.1 man/dtfs-pin.1 man/dtfs-trace.1 man/dtfs-vm.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/dtfs-dirtylog.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/dtfs.7 $(DESTDIR)$(MANDIR)/man7/

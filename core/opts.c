@@ -130,6 +130,11 @@ static const struct optdef optdefs[] = {
 	 .off = F(writeback_cache),
 	 .help = "let the kernel cache writes (default: write-through,\n"
 		 "every write() reaches dtfs)"},
+	{.name = "nosubtype",
+	 .kind = O_FLAG,
+	 .off = F(nosubtype),
+	 .help = "the mount's type is fuse, not fuse.dtfs (for\n"
+		 "xfstests' FSTYP=fuse; dtfs(8), XFSTESTS)"},
 	{.name = "attr_timeout",
 	 .kind = O_SECS,
 	 .off = F(attr_timeout),

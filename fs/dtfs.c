@@ -1305,8 +1305,11 @@ static int absolute(const char *what, const char *path, char *out, size_t len)
 
 /* The device number of our mount, from mountinfo (never stat the
  * mountpoint: that would be a request to ourselves). */
-static int mount_dev(const char *mnt, unsigned int *major, unsigned int *minor)
+static int mount_dev(const char *mnt, int nosubtype, unsigned int *major,
+		     unsigned int *minor)
 {
+	const char *type = nosubtype ? "fuse " : "fuse.dtfs ";
+
 	FILE *f = fopen("/proc/self/mountinfo", "r");
 	char line[8192], path[PATH_MAX];
 	int found = 0;
@@ -1322,7 +1325,7 @@ static int mount_dev(const char *mnt, unsigned int *major, unsigned int *minor)
 		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &ma, &mi, mp) != 3)
 			continue;
 		sep = strstr(line, " - ");
-		if (!sep || strncmp(sep + 3, "fuse.dtfs ", 10))
+		if (!sep || strncmp(sep + 3, type, strlen(type)))
 			continue;
 		/* mountinfo escapes spaces as \040: compare unescaped */
 		{
@@ -1366,7 +1369,7 @@ static int start_tracking(struct dtfs *d, const char *store, const char *mnt)
 		.describe = text,
 	};
 
-	if (mount_dev(mnt, &to.major, &to.minor)) {
+	if (mount_dev(mnt, d->conf.nosubtype, &to.major, &to.minor)) {
 		if (to.tracer == DT_TRACER_ON) {
 			fprintf(stderr, "dtfs: tracer=on but the mount is not "
 					"in mountinfo\n");
@@ -1465,7 +1468,8 @@ static int fuse_argv(const struct dt_opts *c, const char *store,
 		if (fuse_opt_add_arg(args, c->fuse_argv[i]))
 			return -1;
 	/* The kernel checks permissions; dtfs never gives them away. */
-	if (fuse_opt_add_arg(args, "-odefault_permissions,subtype=dtfs"))
+	if (fuse_opt_add_arg(args, "-odefault_permissions") ||
+	    (!c->nosubtype && fuse_opt_add_arg(args, "-osubtype=dtfs")))
 		return -1;
 	if (c->fsname)
 		return 0;
@@ -1605,7 +1609,7 @@ int main(int argc, char *argv[])
 		unsigned int ma, mi;
 		char state[PATH_MAX + 64];
 
-		if (!mount_dev(mnt, &ma, &mi)) {
+		if (!mount_dev(mnt, d.conf.nosubtype, &ma, &mi)) {
 			snprintf(state, sizeof(state), "mounted %u:%u %s", ma,
 				 mi, mnt);
 			dt_fs_set_state(d.fs, state);

@@ -17,7 +17,7 @@ static void usage(FILE *f, const char *prog)
 		"open), 2 usage\nor cannot open, 3 store in use by a live "
 		"mount "
 		"(a daemon still closing\nthe store after its unmount is "
-		"waited for, up to 10 s).\n",
+		"waited for, up to 30 s).\n",
 		prog);
 }
 

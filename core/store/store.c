@@ -507,8 +507,14 @@ static int mount_alive(const char *dev)
  * (unmounted, the daemon still closing the store) is waited for, up to
  * DT_LOCK_WAIT_MS: scripts unmount and remount or fsck at once. A store
  * held by a live mount, or by a daemon still starting, is refused at once.
+ * The wait is said on stderr only once it passes DT_LOCK_SAY_MS: a close
+ * mostly takes a fraction of a second, but syncing gigabytes of data just
+ * written takes seconds, and harnesses that remount at once compare stderr
+ * with their expected output (xfstests). A disk filesystem's umount would
+ * have blocked as long.
  */
-#define DT_LOCK_WAIT_MS 10000
+#define DT_LOCK_WAIT_MS 30000
+#define DT_LOCK_SAY_MS 10000
 
 static int store_lock(struct dt_store *st, const char *path, char *err,
 		      size_t errlen)
@@ -538,11 +544,12 @@ static int store_lock(struct dt_store *st, const char *path, char *err,
 			closing = 1;
 		if (!closing || waited >= DT_LOCK_WAIT_MS)
 			break;
-		if (!said) {
+		if (!said && waited >= DT_LOCK_SAY_MS) {
 			fprintf(stderr,
-				"dtfs: %s: waiting up to %d s for dtfs (pid "
+				"dtfs: %s: waiting up to %d s more for dtfs "
+				"(pid "
 				"%s) to close the store (its mount is gone)\n",
-				path, DT_LOCK_WAIT_MS / 1000, pid);
+				path, (DT_LOCK_WAIT_MS - waited) / 1000, pid);
 			said = 1;
 		}
 		usleep(10000);

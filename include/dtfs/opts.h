@@ -45,6 +45,7 @@ struct dt_opts {
 	int debug; /* -d or -o debug */
 	int singlethread; /* -s */
 	int writeback_cache;
+	int nosubtype; /* the mount's type is plain "fuse", not fuse.dtfs */
 	double attr_timeout; /* default 1.0 */
 	double entry_timeout; /* default 1.0 */
 	unsigned int max_threads; /* default 16 */

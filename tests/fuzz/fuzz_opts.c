@@ -110,7 +110,7 @@ static void check_fixed_point(const struct dt_opts *o)
 			abort();
 	if (strcmp(p.store, o->store) || strcmp(p.mountpoint, o->mountpoint))
 		abort();
-	if (p.writeback_cache || p.attr_timeout != 1.0 ||
+	if (p.writeback_cache || p.nosubtype || p.attr_timeout != 1.0 ||
 	    p.entry_timeout != 1.0 || p.max_threads != 16 ||
 	    p.tracer != DT_TRACER_AUTO || p.dirty_log || p.dirty_log_off ||
 	    p.dirty_log_max != 256 || p.on_violation != DTFS_ON_WARN ||

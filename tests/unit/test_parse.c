@@ -71,8 +71,9 @@ START_TEST(test_opts_defaults)
 	ck_assert_int_eq(o.release, DTFS_REL_WRITEBACK);
 	ck_assert_uint_eq(o.dirty_log_max, 256);
 	ck_assert_ptr_null(o.dirty_log);
-	ck_assert(!o.dirty_log_off && !o.writeback_cache && !o.allow_other &&
-		  !o.fsname && !o.foreground && !o.debug && !o.singlethread);
+	ck_assert(!o.dirty_log_off && !o.writeback_cache && !o.nosubtype &&
+		  !o.allow_other && !o.fsname && !o.foreground && !o.debug &&
+		  !o.singlethread);
 	/* libfuse gets nothing but argv[0]: no allow_other unless asked */
 	ck_assert_str_eq(fuse_line(), "dtfs");
 	ck_assert_int_eq(o.fuse_argc, 1);
@@ -89,6 +90,7 @@ START_TEST(test_opts_all)
 			       NULL),
 			 0);
 	ck_assert(o.writeback_cache);
+	ck_assert(!o.nosubtype);
 	ck_assert(o.attr_timeout == 0.5 && o.entry_timeout == 2.0);
 	ck_assert_uint_eq(o.max_threads, 1024);
 	ck_assert_int_eq(o.tracer, DT_TRACER_ON); /* the last one wins */
@@ -99,6 +101,11 @@ START_TEST(test_opts_all)
 	ck_assert_str_eq(o.store, "st");
 	ck_assert_str_eq(o.mountpoint, "mnt");
 	ck_assert_str_eq(fuse_line(), "dtfs"); /* all dtfs's own */
+	/* nosubtype is dtfs's: libfuse never sees it */
+	ck_assert_int_eq(
+		parse("st", "mnt", "-o", "nosubtype,allow_other", NULL), 0);
+	ck_assert(o.nosubtype && o.allow_other);
+	ck_assert_str_eq(fuse_line(), "dtfs -o allow_other");
 	ck_assert_int_eq(parse("st", "mnt", "-o", "dirty_log=/x,dirty_log=off",
 			       "-o", "attr_timeout=0,entry_timeout=86400", "-o",
 			       "max_threads=1,dirty_log_max=1", NULL),
@@ -364,7 +371,7 @@ START_TEST(test_opts_help)
 	ck_assert_ptr_nonnull(strstr(buf, " nosuid "));
 	ck_assert_ptr_nonnull(strstr(buf, " relatime "));
 	ck_assert_str_eq(dt_opts_own_name(0), "writeback_cache");
-	ck_assert_ptr_null(dt_opts_own_name(9));
+	ck_assert_ptr_null(dt_opts_own_name(10));
 	free(buf);
 }
 END_TEST
