@@ -107,6 +107,7 @@ enum kind {
 	O_CHOICE, /* one name of a table into an int */
 	O_PATH, /* a path, or "off" */
 	O_MOUNT_FUSE, /* generic mount option libfuse sets on the mount */
+	O_MOUNT_ATIME, /* access-time option dtfs applies itself */
 	O_MOUNT_NOOP, /* generic mount option accepted without effect */
 };
 
@@ -201,15 +202,16 @@ static const struct optdef optdefs[] = {
 	{.name = "dirsync", .kind = O_MOUNT_FUSE},
 	{.name = "atime", .kind = O_MOUNT_FUSE},
 	{.name = "noatime", .kind = O_MOUNT_FUSE},
-	/* ... and these, which libfuse 3.14 would refuse, mean nothing on a
-	 * FUSE mount (the kernel marks its inodes S_NOATIME and leaves the
-	 * timestamps to the filesystem): taken, without effect */
-	{.name = "relatime", .kind = O_MOUNT_NOOP},
-	{.name = "norelatime", .kind = O_MOUNT_NOOP},
-	{.name = "strictatime", .kind = O_MOUNT_NOOP},
-	{.name = "nostrictatime", .kind = O_MOUNT_NOOP},
-	{.name = "diratime", .kind = O_MOUNT_NOOP},
-	{.name = "nodiratime", .kind = O_MOUNT_NOOP},
+	/* ... these, which libfuse 3.14 would refuse, dtfs applies itself:
+	 * the kernel marks FUSE inodes S_NOATIME and leaves access times to
+	 * the filesystem, which sees only the reads that reach it */
+	{.name = "relatime", .kind = O_MOUNT_ATIME},
+	{.name = "norelatime", .kind = O_MOUNT_ATIME},
+	{.name = "strictatime", .kind = O_MOUNT_ATIME},
+	{.name = "nostrictatime", .kind = O_MOUNT_ATIME},
+	{.name = "diratime", .kind = O_MOUNT_ATIME},
+	{.name = "nodiratime", .kind = O_MOUNT_ATIME},
+	/* ... and these mean nothing here: taken, without effect */
 	{.name = "lazytime", .kind = O_MOUNT_NOOP},
 	{.name = "nolazytime", .kind = O_MOUNT_NOOP},
 };
@@ -305,9 +307,12 @@ void dt_opts_help(FILE *f)
 				? "mount options (from mount(8), mount.fuse3), "
 				  "set on the mount by libfuse\n(nosuid,nodev "
 				  "unless suid and dev are given):\n   "
-				: "mount options accepted without effect (the "
-				  "kernel does not update access\ntimes on a "
-				  "FUSE mount):\n   ");
+			: k == O_MOUNT_ATIME
+				? "access times, set by dtfs when a read or "
+				  "readdir reaches it (default\nrelatime; "
+				  "noatime above turns them off):\n   "
+				: "mount options accepted without effect:\n  "
+				  " ");
 		for (size_t i = 0; i < NOPTDEFS; i++) {
 			if (optdefs[i].kind != (enum kind)k)
 				continue;
@@ -418,6 +423,28 @@ static int take_value(struct dt_opts *o, const struct optdef *d, const char *v,
 }
 
 /* A generic option without effect: noted, once, in the order given. */
+/* The access-time options, the last one winning as in mount(8):
+ * noatime, strictatime (or norelatime), relatime (the default; also atime
+ * and nostrictatime); and ro, which sets no access time at all. */
+static void take_atime(struct dt_opts *o, const char *name)
+{
+	if (!strcmp(name, "noatime"))
+		o->atime = DT_ATIME_NONE;
+	else if (!strcmp(name, "strictatime") || !strcmp(name, "norelatime"))
+		o->atime = DT_ATIME_STRICT;
+	else if (!strcmp(name, "relatime") || !strcmp(name, "atime") ||
+		 !strcmp(name, "nostrictatime"))
+		o->atime = DT_ATIME_RELATIME;
+	else if (!strcmp(name, "nodiratime"))
+		o->nodiratime = 1;
+	else if (!strcmp(name, "diratime"))
+		o->nodiratime = 0;
+	else if (!strcmp(name, "ro"))
+		o->ro = 1;
+	else if (!strcmp(name, "rw"))
+		o->ro = 0;
+}
+
 static void note_accepted(struct dt_opts *o, const char *name)
 {
 	size_t n = strlen(o->accepted), l = strlen(name);
@@ -460,6 +487,9 @@ static int one_opt(void *ctx, const char *opt, char *err, size_t errlen)
 				note_accepted(o, d->name);
 				return 0;
 			}
+			take_atime(o, d->name);
+			if (d->kind == O_MOUNT_ATIME)
+				return 0;
 			return push_opt(b, opt); /* libfuse's to apply */
 		}
 		if (!eq) {

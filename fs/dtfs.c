@@ -492,8 +492,9 @@ static void dtfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	/* dtfs is the only writer of its files: the page cache stays valid
-	 * across opens, as on a local filesystem. */
-	fi->keep_cache = 1;
+	 * across opens, as on a local filesystem; except with strictatime,
+	 * where every read must reach dtfs to set the access time. */
+	fi->keep_cache = dtfs_of(req)->conf.atime != DT_ATIME_STRICT;
 	fi->fh = (uint64_t)(unsigned int)fi->flags; /* O_DIRECT for the log */
 	fuse_reply_open(req, fi);
 }
@@ -640,6 +641,10 @@ static void dtfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		dt_track_read(d->track, ino, (uint64_t)off, (uint64_t)n,
 			      !!(fi->fh & O_DIRECT), &o);
 	}
+	/* the access time (dtfs(7)): a failure to store it (a full disk)
+	 * does not fail the read */
+	if (n >= 0 && !d->conf.ro)
+		dt_touch_atime(fs_of(req), ino, d->conf.atime);
 	if (n < 0)
 		reply_err(req, "read", ino, (int)-n);
 	else
@@ -850,6 +855,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			reply_err(req, "readdir", ino, -ret);
 			return;
 		}
+		if (!dtfs_of(req)->conf.nodiratime && !dtfs_of(req)->conf.ro)
+			dt_touch_atime(fs_of(req), ino,
+				       dtfs_of(req)->conf.atime);
 	}
 	for (size_t i = (size_t)off; !dt_dir_entry(d, i, &name, &st); i++) {
 		size_t len;

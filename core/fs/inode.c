@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "extent.h"
+#include "dtfs/opts.h"
 
 /* ---- the inode table ----------------------------------------------------- */
 
@@ -426,6 +427,61 @@ int dt_getattr(struct dt_fs *fs, uint64_t ino, struct stat *st)
 	pthread_rwlock_unlock(&in->lock);
 	dt_iput(fs, in);
 	return 0;
+}
+
+/* The access time after a read that reached dtfs (dtfs(7), FILESYSTEM
+ * SEMANTICS): FUSE marks its inodes S_NOATIME, so the kernel never sets it
+ * and a read served from the page cache never arrives; relatime updates it
+ * when it is not newer than the last change or is a day old, strictatime on
+ * every read. Nothing is written when nothing changes. */
+static int atime_due(const struct dt_irec *r, int mode, int64_t now)
+{
+	if (mode == DT_ATIME_STRICT)
+		return 1;
+	if (r->atime_sec < r->mtime_sec ||
+	    (r->atime_sec == r->mtime_sec && r->atime_nsec <= r->mtime_nsec))
+		return 1;
+	if (r->atime_sec < r->ctime_sec ||
+	    (r->atime_sec == r->ctime_sec && r->atime_nsec <= r->ctime_nsec))
+		return 1;
+	return now - r->atime_sec >= 24 * 3600;
+}
+
+int dt_touch_atime(struct dt_fs *fs, uint64_t ino, int mode)
+{
+	struct dt_inode *in;
+	rocksdb_writebatch_t *wb;
+	struct dt_irec save;
+	struct timespec now;
+	int ret, due;
+
+	if (mode == DT_ATIME_NONE)
+		return 0;
+	ret = dt_iget(fs, ino, &in);
+	if (ret)
+		return ret;
+	clock_gettime(CLOCK_REALTIME, &now);
+	pthread_rwlock_rdlock(&in->lock);
+	due = !in->deleted && atime_due(&in->rec, mode, now.tv_sec);
+	pthread_rwlock_unlock(&in->lock);
+	if (!due) {
+		dt_iput(fs, in);
+		return 0;
+	}
+	wb = rocksdb_writebatch_create();
+	pthread_rwlock_wrlock(&in->lock);
+	save = in->rec;
+	if (!in->deleted && atime_due(&in->rec, mode, now.tv_sec)) {
+		dt_now_ts(&in->rec.atime_sec, &in->rec.atime_nsec);
+		dt_put_irec(wb, ino, &in->rec);
+		ret = dt_store_commit(&fs->st, wb, 0);
+		if (ret)
+			in->rec = save;
+	}
+	pthread_rwlock_unlock(&in->lock);
+	rocksdb_writebatch_destroy(wb);
+	dt_iput(fs, in);
+	return ret;
 }
 
 int dt_setattr(struct dt_fs *fs, uint64_t ino, const struct stat *s, int valid,

@@ -90,6 +90,9 @@ int dt_getattr(struct dt_fs *fs, uint64_t ino, struct stat *st);
  * regular files only). The bits dropped (0 if none), or -errno.
  */
 int dt_remove_privs(struct dt_fs *fs, uint64_t ino, const struct dt_cred *c);
+/* After a read of @ino that reached dtfs: set its access time if @mode
+ * (enum dt_atime, dtfs/opts.h) says so (see dtfs(7)). 0 or -errno. */
+int dt_touch_atime(struct dt_fs *fs, uint64_t ino, int mode);
 int dt_setattr(struct dt_fs *fs, uint64_t ino, const struct stat *in, int valid,
 	       struct stat *out);
 

@@ -36,6 +36,10 @@
 #define DT_OPT_LOG_MAX_MIB (1u << 20) /* 1 TiB */
 #define DT_OPT_PATH_MAX 4095
 
+/* Access-time modes: the relatime (default), strictatime and noatime
+ * mount options (dt_touch_atime). */
+enum dt_atime { DT_ATIME_RELATIME, DT_ATIME_STRICT, DT_ATIME_NONE };
+
 struct dt_opts {
 	const char *store; /* argv strings */
 	const char *mountpoint;
@@ -57,6 +61,9 @@ struct dt_opts {
 	unsigned int dirty_log_max; /* MiB, default 256 */
 	int allow_other; /* allow_other or allow_root was asked for */
 	int fsname; /* fsname= was given */
+	int atime; /* enum dt_atime (dtfs/core.h): relatime, strict, none */
+	int nodiratime; /* no access times on directories */
+	int ro; /* -o ro: no access times either */
 	/* generic mount options taken without effect, comma-separated, in
 	 * the order given ("" if none) */
 	char accepted[128];

@@ -151,18 +151,31 @@ START_TEST(test_opts_passthrough)
 		parse("st", "mnt", "-o", "tracer_x=1,max_threadsx", NULL), 0);
 	ck_assert_str_eq(fuse_line(), "dtfs -o tracer_x=1,max_threadsx");
 	ck_assert_uint_eq(o.max_threads, 16);
-	/* generic mount options: libfuse's set on the mount, the others
-	 * taken without effect (and noted once), none with a value */
+	/* generic mount options: libfuse's set on the mount, the
+	 * access-time ones dtfs's, the others taken without effect (and
+	 * noted once), none with a value */
 	ck_assert_int_eq(parse("st", "mnt", "-o",
 			       "relatime,ro,dev,suid,nodiratime,noatime,"
 			       "lazytime,relatime,strictatime,exec,sync",
 			       NULL),
 			 0);
 	ck_assert_str_eq(fuse_line(), "dtfs -o ro,dev,suid,noatime,exec,sync");
-	ck_assert_str_eq(o.accepted,
-			 "relatime,nodiratime,lazytime,strictatime");
+	ck_assert_str_eq(o.accepted, "lazytime");
+	/* the access-time options: dtfs's, the last one wins */
+	ck_assert_int_eq(o.atime, DT_ATIME_STRICT);
+	ck_assert_int_eq(o.nodiratime, 1);
 	ck_assert_int_eq(parse("st", "mnt", "-o", "rw", NULL), 0);
 	ck_assert_str_eq(o.accepted, "");
+	ck_assert_int_eq(o.atime, DT_ATIME_RELATIME);
+	ck_assert_int_eq(o.nodiratime, 0);
+	ck_assert_int_eq(parse("st", "mnt", "-o", "strictatime,noatime", NULL),
+			 0);
+	ck_assert_int_eq(o.atime, DT_ATIME_NONE);
+	ck_assert_int_eq(
+		parse("st", "mnt", "-o", "noatime,atime,diratime", NULL), 0);
+	ck_assert_int_eq(o.atime, DT_ATIME_RELATIME);
+	ck_assert_int_eq(parse("st", "mnt", "-o", "norelatime", NULL), 0);
+	ck_assert_int_eq(o.atime, DT_ATIME_STRICT);
 	/* empty options in a group are dropped */
 	ck_assert_int_eq(parse("st", "mnt", "-o", ",,ro,", "-o", "", NULL), 0);
 	ck_assert_str_eq(fuse_line(), "dtfs -o ro");
