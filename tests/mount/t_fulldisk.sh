@@ -3,7 +3,8 @@
 # written first and the acknowledged prefix of the file that hit the
 # limit); the same daemon keeps serving reads, stats and deletes; space
 # comes back after the deletes; fsck is clean; after a remount all is
-# still there. Two fill-and-delete cycles.
+# still there. Two fill-and-delete cycles. Then: a file fallocated as
+# large as df says is available, less 512 KiB, fits (xfstests generic/103).
 need dd cmp df
 SMALL=$T/small
 mkdir -p "$SMALL"
@@ -92,5 +93,12 @@ for cycle in 1 2; do
 done
 "$B/dtfs-log" check "$STORE/dirty.log" >"$T/check.out" 2>&1 ||
 	fail "dirty log after a full disk: $(tail -2 "$T/check.out")"
+rm -f "$MNT"/after*
+sync "$MNT/keep1"
+sleep 1
+a=$(avail_kb "$MNT")
+fallocate -l $((a - 512))K "$MNT/spc" ||
+	fail "fallocate of df's available $a KiB less 512 KiB: ENOSPC"
+rm -f "$MNT/spc"
 umount_dtfs
 fsck_clean
