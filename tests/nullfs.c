@@ -89,8 +89,10 @@ static int attr_of(fuse_ino_t ino, struct stat *st)
 
 static void reply_entry(fuse_req_t req, struct stat *st)
 {
-	struct fuse_entry_param e = { .ino = st->st_ino, .attr = *st,
-				      .attr_timeout = 1.0, .entry_timeout = 1.0 };
+	struct fuse_entry_param e = {.ino = st->st_ino,
+				     .attr = *st,
+				     .attr_timeout = 1.0,
+				     .entry_timeout = 1.0};
 
 	fuse_reply_entry(req, &e);
 }
@@ -123,8 +125,7 @@ static void n_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		reply_entry(req, &st);
 }
 
-static void n_getattr(fuse_req_t req, fuse_ino_t ino,
-		      struct fuse_file_info *fi)
+static void n_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct stat st;
 	int e = attr_of(ino, &st);
@@ -197,11 +198,10 @@ static void n_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 static void n_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode, struct fuse_file_info *fi)
 {
-	struct fuse_entry_param e = { .attr_timeout = 1.0,
-				      .entry_timeout = 1.0 };
-	int err = parent == FUSE_ROOT_ID ? make(name, S_IFREG | (mode & 0777),
-						&e.attr) :
-					   ENOENT;
+	struct fuse_entry_param e = {.attr_timeout = 1.0, .entry_timeout = 1.0};
+	int err = parent == FUSE_ROOT_ID
+			  ? make(name, S_IFREG | (mode & 0777), &e.attr)
+			  : ENOENT;
 
 	if (err) {
 		fuse_reply_err(req, err);
@@ -344,7 +344,8 @@ int main(int argc, char **argv)
 	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
 	if (!se)
 		goto out;
-	if (fuse_set_signal_handlers(se) || fuse_session_mount(se, o.mountpoint))
+	if (fuse_set_signal_handlers(se) ||
+	    fuse_session_mount(se, o.mountpoint))
 		goto out_se;
 	fuse_daemonize(o.foreground);
 	lc = fuse_loop_cfg_create();

@@ -435,7 +435,8 @@ ssize_t dt_write(struct dt_fs *fs, uint64_t ino, const void *buf, size_t size,
 	pthread_rwlock_wrlock(&in->lock);
 	/* a small file about to grow past its inline data: to a block first,
 	 * as an operation of its own */
-	ret = inline_fits(in, (uint64_t)off + size) ? 0 : inline_convert(fs, in);
+	ret = inline_fits(in, (uint64_t)off + size) ? 0
+						    : inline_convert(fs, in);
 	save = in->rec;
 	dt_op_begin(fs, &op);
 	if (ret)
