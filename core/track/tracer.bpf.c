@@ -59,6 +59,38 @@ struct deciders_tab {
 	struct dt_krange r[DT_KRANGES_MAX];
 };
 
+/*
+ * Write faults without a stack. A shared-mapping store dirties its page in
+ * the fault handler (fault_dirty_shared_page): most dirtyings of a mmap
+ * workload, and unwinding their stacks was most of the tracer's cost
+ * (~2.6 us of ~3 us a dirtying on 6.18). So page_fault_user (x86) notes
+ * where each user write fault entered, per CPU, and a dirtying made by
+ * that task, on its own stack (not an interrupt), while its saved user
+ * registers are still that fault's (not a system call since, whose entry
+ * would have replaced them), and soon after, is the fault's: it gets
+ * fault_prio, the decider its stack would show. The loader turns this on
+ * only where that holds (dtfs(7), CLASSES): dtfs's own mounts, whose
+ * page_mkwrite dirties nothing, on kernels that have fault_dirty_shared_page
+ * as a function. Anything else (a migrated or slow fault included) is
+ * classified from its stack as before.
+ */
+const volatile int fault_prio = DT_KPRIO_NONE;
+/* a fault's mark is trusted this long (ns) */
+#define DT_FAULT_MARK_NS 1000000ULL
+/* x86 page-fault error code: a write access */
+#define DT_PF_WRITE 2
+
+struct fault_mark {
+	unsigned long long task, ip, sp, ts;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, unsigned int);
+	__type(value, struct fault_mark);
+} fault_marks SEC(".maps");
+
 /* the decider symbols' code ranges, from the loader (a map, so that the
  * verifier does not follow each constant) */
 struct {
@@ -173,6 +205,57 @@ static __always_inline int classify(const unsigned long long *stack, int n)
 	return best;
 }
 
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(dt_ufault, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	unsigned int zero = 0;
+	struct fault_mark *m;
+
+	if (!(error_code & DT_PF_WRITE))
+		return 0;
+	m = bpf_map_lookup_elem(&fault_marks, &zero);
+	if (!m)
+		return 0;
+	m->task = bpf_get_current_task();
+	m->ip = regs->ip;
+	m->sp = regs->sp;
+	m->ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+/* Is this dirtying the current task's user write fault's own? (above) */
+static __always_inline int in_write_fault(void)
+{
+	unsigned int zero = 0;
+	struct fault_mark *m;
+	struct task_struct *task;
+	struct pt_regs *regs;
+	unsigned long long here, base;
+
+	if (fault_prio == DT_KPRIO_NONE)
+		return 0;
+	m = bpf_map_lookup_elem(&fault_marks, &zero);
+	if (!m || !m->task)
+		return 0;
+	task = bpf_get_current_task_btf();
+	if ((unsigned long long)task != m->task)
+		return 0;
+	/* this program's frame on the task's stack (16 KiB, 32 with KASAN),
+	 * not on an interrupt stack */
+	here = (unsigned long long)&zero;
+	base = (unsigned long long)task->stack;
+	if (here < base || here - base >= 32768)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs || regs->ip != m->ip || regs->sp != m->sp)
+		return 0;
+	if (bpf_ktime_get_ns() - m->ts > DT_FAULT_MARK_NS)
+		return 0;
+	m->task = 0; /* one fault, one dirtying */
+	return 1;
+}
+
 SEC("tp_btf/writeback_dirty_folio")
 int BPF_PROG(dt_dirty, struct folio *folio, struct address_space *mapping)
 {
@@ -181,7 +264,7 @@ int BPF_PROG(dt_dirty, struct folio *folio, struct address_space *mapping)
 	struct dt_kevent_dirty *d;
 	unsigned long fl = 0;
 	unsigned int depth = stack_depth;
-	int prio = DT_KPRIO_NONE;
+	int prio = DT_KPRIO_NONE, fault;
 	struct inode *host;
 	long n;
 
@@ -192,6 +275,12 @@ int BPF_PROG(dt_dirty, struct folio *folio, struct address_space *mapping)
 		return 0;
 	if (depth > DT_KSTACK_MAX)
 		depth = DT_KSTACK_MAX;
+	fault = !user_classify && in_write_fault();
+	if (fault && !send_stacks) {
+		prio = fault_prio;
+		n = 0;
+		goto record;
+	}
 	n = bpf_get_stack(ctx, stack, depth * sizeof(stack[0]), 0);
 	n = n > 0 ? (long)((unsigned long)n >> 3) : 0; /* bytes to frames */
 	if (!user_classify)
@@ -203,8 +292,13 @@ int BPF_PROG(dt_dirty, struct folio *folio, struct address_space *mapping)
 		n = n > 0 ? (long)((unsigned long)n >> 3) : 0;
 		prio = classify(stack, (int)n);
 	}
+	/* with send_stacks, user space checks the fault's answer against
+	 * the stack's */
+	if (fault)
+		prio = fault_prio;
 	if (user_classify || send_stacks || prio == DT_KPRIO_NONE)
 		size = sizeof(*d);
+record:
 	d = reserve(size);
 	if (!d)
 		return 0;

@@ -756,6 +756,7 @@ int dt_tracer_conf_default(struct dt_tracer_conf *c, char *why, size_t whylen)
 	 * ~35 ns. 10 leaves room for other kernels, and a stack with no
 	 * decider in them is unwound in full before it counts as "other". */
 	c->stack_depth = 10;
+	c->fault_fast = 1;
 	c->coalesce = 1;
 	c->wake_bytes = 256 << 10;
 	c->debug_stacks = getenv("DTFS_DEBUG_STACKS") != NULL;
@@ -781,6 +782,11 @@ int dt_tracer_conf_default(struct dt_tracer_conf *c, char *why, size_t whylen)
 				c->stack_depth = (unsigned int)v;
 				continue;
 			}
+		} else if (!strncmp(tok, "fault=", 6)) {
+			if (!strcmp(tok + 6, "0") || !strcmp(tok + 6, "1")) {
+				c->fault_fast = tok[6] == '1';
+				continue;
+			}
 		} else if (!strncmp(tok, "coalesce=", 9)) {
 			if (!strcmp(tok + 9, "0") || !strcmp(tok + 9, "1")) {
 				c->coalesce = tok[9] == '1';
@@ -795,11 +801,44 @@ int dt_tracer_conf_default(struct dt_tracer_conf *c, char *why, size_t whylen)
 		}
 		snprintf(why, whylen,
 			 "bad DTFS_TRACER_TUNE item '%.40s' (want depth=1..%d, "
-			 "classify=kernel|user, coalesce=0|1, wake=BYTES)",
+			 "classify=kernel|user, fault=0|1, coalesce=0|1, "
+			 "wake=BYTES)",
 			 tok, DT_KSTACK_MAX);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * The decider a user write fault's dirtying gets without its stack (see
+ * fault_marks in tracer.bpf.c), or DT_KPRIO_NONE to classify every
+ * dirtying from its stack: in observer mode (a disk filesystem's
+ * page_mkwrite dirties the page itself, under do_page_mkwrite), without
+ * the x86 page_fault_user tracepoint, where fault_dirty_shared_page is not
+ * a function of its own (inlined: the stack would name its caller), or
+ * with DTFS_TRACER_TUNE=fault=0.
+ */
+static int fault_prio(const struct dt_tracer *t,
+		      const struct dt_tracer_conf *conf)
+{
+	static const char fsp[] = "fault_dirty_shared_page";
+	char p[256];
+	struct stat st;
+	int prio = DT_KPRIO_NONE;
+
+	if (conf->observer || !conf->fault_fast || conf->user_classify)
+		return DT_KPRIO_NONE;
+	snprintf(p, sizeof(p), "%s/exceptions/page_fault_user",
+		 tracefs_events());
+	if (stat(p, &st))
+		return DT_KPRIO_NONE;
+	for (size_t c = 0; c < t->ndec && prio == DT_KPRIO_NONE; c++)
+		if (!strcmp(t->dec[c].sym, fsp))
+			prio = (int)c;
+	for (size_t i = 0; i < t->nsyms; i++)
+		if (dt_same_func(t->syms[i].name, fsp))
+			return prio;
+	return DT_KPRIO_NONE;
 }
 
 int dt_tracer_start(const struct dt_tracer_conf *conf, struct dt_tracer **out,
@@ -868,6 +907,9 @@ int dt_tracer_start(const struct dt_tracer_conf *conf, struct dt_tracer **out,
 				false);
 	if (!conf->observer)
 		bpf_program__set_autoload(t->skel->progs.dt_bio, false);
+	t->skel->rodata->fault_prio = fault_prio(t, conf);
+	if (t->skel->rodata->fault_prio == DT_KPRIO_NONE)
+		bpf_program__set_autoload(t->skel->progs.dt_ufault, false);
 	ret = dt_tracer_bpf__load(t->skel);
 	if (ret) {
 		snprintf(why, whylen, "BPF program refused by the kernel: %s",
@@ -926,6 +968,14 @@ void dt_tracer_stats(struct dt_tracer *t, struct dt_tracer_stats *s)
 			s->bpf_ns = info.run_time_ns;
 			s->bpf_runs = info.run_cnt;
 		}
+		/* the fault marks are part of a dirtying's cost */
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_program__fd(t->skel->progs.dt_ufault) >= 0 &&
+		    !bpf_obj_get_info_by_fd(
+			    bpf_program__fd(t->skel->progs.dt_ufault), &info,
+			    &len))
+			s->bpf_ns += info.run_time_ns;
 	}
 }
 

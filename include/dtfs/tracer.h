@@ -38,6 +38,7 @@ struct dt_tracer_conf {
 	 * dt_tracer_conf_default() gives the tuned values */
 	unsigned int stack_depth; /* frames, 1..32 */
 	int user_classify; /* every stack to user space */
+	int fault_fast; /* a user write fault's dirtying without its stack */
 	int coalesce; /* runs of adjacent pages into one event */
 	uint64_t wake_bytes; /* 0: wake the reader on every record */
 	int debug_stacks; /* print each symbolized stack to stderr */
@@ -51,7 +52,7 @@ struct dt_tracer_conf {
 };
 
 /* The defaults, then DTFS_TRACER_TUNE (dtfs(8), ENVIRONMENT) applied:
- * "depth=N,classify=kernel|user,coalesce=0|1,wake=BYTES". -EINVAL and a
+ * "depth=N,classify=kernel|user,fault=0|1,coalesce=0|1,wake=BYTES". -EINVAL and a
  * line in @why for a bad value. */
 int dt_tracer_conf_default(struct dt_tracer_conf *c, char *why, size_t whylen);
 

@@ -9,8 +9,8 @@
 # STEPS=1 adds the cost of each step of the tracer's pipeline on the row
 # that makes the most events (mmap 4 KiB): every configuration of
 # DTFS_TRACER_TUNE from "as before" (user-space classification of 32-frame
-# stacks, no coalescing, a wakeup per record) to the default, one step at
-# a time.
+# stacks, no coalescing, a wakeup per record) to the default (the last step:
+# write faults classified without their stacks), one step at a time.
 #
 #   tests/bench/bench-tracer.sh BUILDDIR
 #   env: RUNS=5 RUNTIME=5 SIZE=256M ROWS="mmap-1m mmap-4k write-1m write-4k"
@@ -122,12 +122,13 @@ echo "target: on/off >= 0.90"
 # 1000 records; and the throughput ratio against off in the same run.
 echo
 echo "steps of the tracer pipeline (mmap-4k; medians of $RUNS; off measured alongside):"
-printf '%-44s %7s %7s %8s %8s %8s\n' configuration on/off "bpf ns" "drain ns" "ev/rec" "wake/1k"
+printf '%-56s %7s %7s %8s %8s %8s\n' configuration on/off "bpf ns" "drain ns" "ev/rec" "wake/1k"
 for tune in "classify=user,depth=32,coalesce=0,wake=0" \
-	"classify=kernel,depth=32,coalesce=0,wake=0" \
-	"classify=kernel,depth=10,coalesce=0,wake=0" \
-	"classify=kernel,depth=10,coalesce=1,wake=0" \
-	"classify=kernel,depth=10,coalesce=1,wake=262144"; do
+	"classify=kernel,depth=32,fault=0,coalesce=0,wake=0" \
+	"classify=kernel,depth=10,fault=0,coalesce=0,wake=0" \
+	"classify=kernel,depth=10,fault=0,coalesce=1,wake=0" \
+	"classify=kernel,depth=10,fault=0,coalesce=1,wake=262144" \
+	"classify=kernel,depth=10,fault=1,coalesce=1,wake=262144"; do
 	: >"$W/on" && : >"$W/off"
 	for _ in $(seq "$RUNS"); do
 		run on mmap-4k "$tune" >>"$W/on"
@@ -138,6 +139,6 @@ for tune in "classify=user,depth=32,coalesce=0,wake=0" \
 	awk -v c="$tune" -v a="$mon" -v b="$moff" -v bns="$(col 6 "$W/on")" \
 		-v dns="$(col 7 "$W/on")" -v epr="$(col 8 "$W/on")" \
 		-v wk="$(col 9 "$W/on")" 'BEGIN {
-		printf "%-44s %7.2f %7.0f %8.0f %8.3f %8.1f\n", c, b ? a / b : 0,
+		printf "%-56s %7.2f %7.0f %8.0f %8.3f %8.1f\n", c, b ? a / b : 0,
 			bns, dns, epr, wk }'
 done
