@@ -5,7 +5,14 @@
  * memory (names and attributes only): reads return zeros up to the size,
  * writes are dropped but extend the size.
  *
- *   nullfs MOUNTPOINT [-f] [-o opts]
+ * It has no extended attributes: its first GETXATTR answers ENOSYS, and the
+ * kernel asks no more. A filesystem that has them is asked for
+ * security.capability before every write (file_remove_privs; a libfuse
+ * without FUSE_HANDLE_KILLPRIV_V2 cannot take that over), one more round
+ * trip per write. NULLFS_XATTR=1 answers ENODATA instead, to measure that
+ * ceiling.
+ *
+ *   [NULLFS_XATTR=1] nullfs MOUNTPOINT [-f] [-o opts]
  */
 #define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
@@ -309,7 +316,25 @@ static void n_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	fuse_reply_buf(req, buf, n);
 }
 
-static const struct fuse_lowlevel_ops ops = {
+static void n_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		       size_t size)
+{
+	(void)ino;
+	(void)name;
+	(void)size;
+	fuse_reply_err(req, ENODATA);
+}
+
+static void n_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	(void)ino;
+	if (size)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_xattr(req, 0);
+}
+
+static struct fuse_lowlevel_ops ops = {
 	.init = n_init,
 	.lookup = n_lookup,
 	.getattr = n_getattr,
@@ -340,6 +365,10 @@ int main(int argc, char **argv)
 		printf("usage: %s MOUNTPOINT [-f] [-o opts]\n", argv[0]);
 		fuse_cmdline_help();
 		return o.show_help ? 0 : 2;
+	}
+	if (getenv("NULLFS_XATTR") && !strcmp(getenv("NULLFS_XATTR"), "1")) {
+		ops.getxattr = n_getxattr;
+		ops.listxattr = n_listxattr;
 	}
 	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
 	if (!se)
