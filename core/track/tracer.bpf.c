@@ -231,7 +231,7 @@ static __always_inline int in_write_fault(void)
 	struct fault_mark *m;
 	struct task_struct *task;
 	struct pt_regs *regs;
-	unsigned long long here, base;
+	unsigned long long here, base, end;
 
 	if (fault_prio == DT_KPRIO_NONE)
 		return 0;
@@ -242,10 +242,13 @@ static __always_inline int in_write_fault(void)
 	if ((unsigned long long)task != m->task)
 		return 0;
 	/* this program's frame on the task's stack (16 KiB, 32 with KASAN),
-	 * not on an interrupt stack */
+	 * not on an interrupt stack; compared, not subtracted: older
+	 * verifiers refuse arithmetic on the frame pointer */
 	here = (unsigned long long)&zero;
 	base = (unsigned long long)task->stack;
-	if (here < base || here - base >= 32768)
+	end = base + 32768;
+	barrier_var(end);
+	if (here < base || here >= end)
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (!regs || regs->ip != m->ip || regs->sp != m->sp)

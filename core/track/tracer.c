@@ -856,7 +856,7 @@ int dt_tracer_start(const struct dt_tracer_conf *conf, struct dt_tracer **out,
 		 offsetof(struct dt_tracer_bpf, progs.dt_map_pages)},
 	};
 	struct dt_tracer *t;
-	int ret;
+	int ret, fprio;
 
 	ret = dt_tracer_precheck(why, whylen);
 	if (ret)
@@ -885,6 +885,8 @@ int dt_tracer_start(const struct dt_tracer_conf *conf, struct dt_tracer **out,
 			 strerror(-ret));
 		goto fail;
 	}
+	fprio = fault_prio(t, conf);
+again:
 	t->skel = dt_tracer_bpf__open();
 	if (!t->skel) {
 		ret = -errno;
@@ -907,10 +909,18 @@ int dt_tracer_start(const struct dt_tracer_conf *conf, struct dt_tracer **out,
 				false);
 	if (!conf->observer)
 		bpf_program__set_autoload(t->skel->progs.dt_bio, false);
-	t->skel->rodata->fault_prio = fault_prio(t, conf);
-	if (t->skel->rodata->fault_prio == DT_KPRIO_NONE)
+	t->skel->rodata->fault_prio = fprio;
+	if (fprio == DT_KPRIO_NONE)
 		bpf_program__set_autoload(t->skel->progs.dt_ufault, false);
 	ret = dt_tracer_bpf__load(t->skel);
+	if (ret && fprio != DT_KPRIO_NONE) {
+		/* a verifier that refuses the fault marks' checks: every
+		 * dirtying is classified from its stack, as before them */
+		dt_tracer_bpf__destroy(t->skel);
+		t->skel = NULL;
+		fprio = DT_KPRIO_NONE;
+		goto again;
+	}
 	if (ret) {
 		snprintf(why, whylen, "BPF program refused by the kernel: %s",
 			 strerror(-ret));
