@@ -40,6 +40,8 @@ LIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null)
 DEB_PKGS := gcc make pkg-config libfuse3-dev fuse3 librocksdb-dev liburing-dev \
 	    check libbpf-dev bpftool clang fio bindfs attr e2fsprogs util-linux \
 	    psmisc procps libclang-rt-14-dev rocksdb-tools libxml2-utils acl
+# setcap, getcap (t_killpriv)
+DEB_PKGS += libcap2-bin
 # dtfs-pin --fs and dtfs-trace on ext4, xfs, btrfs (t_pin_fs, t_trace)
 DEB_PKGS += xfsprogs btrfs-progs
 # dtfs-vm and the tests on other kernels (tools/vm, tests/vm, tests/powerfail)
@@ -95,7 +97,7 @@ $(B)/core/track/tracer.o: $(B)/tracer.skel.h
 $(B)/libdtcore.a: $(CORE_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/dtfs: $(B)/fs/dtfs.o $(B)/libdtcore.a
+$(B)/dtfs: $(B)/fs/dtfs.o $(B)/fs/wire.o $(B)/libdtcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FUSE) $(LIBS_CORE)
 
 $(B)/dtfs-fsck: $(B)/tools/dtfs-fsck.o $(B)/libdtcore.a

@@ -29,6 +29,7 @@
 #include "dtfs/opts.h"
 #include "dtfs/track.h"
 #include "dtfs/tracer.h"
+#include "wire.h"
 
 struct dtfs {
 	struct dt_fs *fs;
@@ -347,6 +348,17 @@ static void dtfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	ret = valid & DT_SET_SIZE || kills_privs(req, ino, attr, to_set)
 		      ? remove_privs(req, ino, 0)
 		      : 0;
+	/* chown, chgrp: with killpriv_v2 the kernel sends no mode for the
+	 * set-ID bits it would drop; dtfs drops them (dtfs(7), "Set-ID
+	 * bits") */
+	if (ret >= 0 && (valid & (DT_SET_UID | DT_SET_GID))) {
+		struct dt_cred c;
+		int more;
+
+		cred_of(req, &c);
+		more = dt_chown_privs(fs_of(req), ino, &c);
+		ret = more < 0 ? more : ret | more;
+	}
 	if (ret > 0)
 		attr->st_mode &= ~(mode_t)ret;
 	if (ret >= 0)
@@ -1043,8 +1055,12 @@ static void dtfs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	n = dt_copy_file_range(fs_of(req), ino_in, off_in, ino_out, off_out,
-			       len);
+	/* as a write to @ino_out (the kernel's file_modified() is skipped
+	 * with killpriv_v2 once the inode is S_NOSEC) */
+	n = remove_privs(req, ino_out, 1);
+	if (n >= 0)
+		n = dt_copy_file_range(fs_of(req), ino_in, off_in, ino_out,
+				       off_out, len);
 	if (n < 0)
 		reply_err(req, "copy_file_range", ino_out, (int)-n);
 	else
@@ -1493,6 +1509,20 @@ static int fuse_argv(const struct dt_opts *c, const char *store,
 	return ret;
 }
 
+/* DTFS_KILLPRIV_V2=0 keeps the kernel dropping set-ID bits and
+ * capabilities itself (dtfs(8), ENVIRONMENT). 1, 0, or -1 after a line. */
+static int killpriv_v2_wanted(void)
+{
+	const char *v = getenv("DTFS_KILLPRIV_V2");
+
+	if (!v || !strcmp(v, "1") || !strcmp(v, "on"))
+		return 1;
+	if (!strcmp(v, "0") || !strcmp(v, "off"))
+		return 0;
+	fprintf(stderr, "dtfs: DTFS_KILLPRIV_V2=%s: want 1, on, 0 or off\n", v);
+	return -1;
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
@@ -1503,7 +1533,7 @@ int main(int argc, char *argv[])
 	struct dt_fs_opts fo = {.create = 1};
 	char err[512], store[PATH_MAX], mnt[PATH_MAX], logpath[PATH_MAX];
 	struct stat st;
-	int ret;
+	int ret, killpriv_v2;
 
 	/* 1. the command line: dtfs's options, then libfuse's */
 	ret = dt_opts_parse(argc, argv, &d.conf, err, sizeof(err));
@@ -1522,6 +1552,9 @@ int main(int argc, char *argv[])
 		return 0;
 	}
 	ret = 2;
+	killpriv_v2 = killpriv_v2_wanted();
+	if (killpriv_v2 < 0)
+		goto out;
 	if (d.conf.tracer == DT_TRACER_ON &&
 	    dt_tracer_precheck(err, sizeof(err))) {
 		fprintf(stderr, "dtfs: tracer=on: %s\n", err);
@@ -1609,6 +1642,15 @@ int main(int argc, char *argv[])
 		goto out;
 	if (fuse_session_mount(se, mnt) != 0)
 		goto out_sig;
+	ret = wire_install(se, killpriv_v2);
+	if (ret) {
+		fprintf(stderr, "dtfs: %s: reading /dev/fuse: %s\n", mnt,
+			strerror(-ret));
+		ret = 1;
+		fuse_session_unmount(se);
+		goto out_sig;
+	}
+	ret = 1;
 	if (start_tracking(&d, store, mnt) < 0) {
 		fuse_session_unmount(se);
 		goto out_sig;
@@ -1646,7 +1688,11 @@ int main(int argc, char *argv[])
 	 * waits for us instead of refusing it. */
 	dt_fs_set_state(d.fs, "closing");
 	fuse_session_unmount(se);
-	fprintf(stderr, "dtfs: unmounted %s\n", mnt);
+	fprintf(stderr,
+		"dtfs: unmounted %s (GETXATTR requests: %llu, of "
+		"security.capability: %llu)\n",
+		mnt, (unsigned long long)wire_getxattrs(),
+		(unsigned long long)wire_getxattrs_caps());
 	dt_track_stop(d.track);
 out_sig:
 	fuse_remove_signal_handlers(se);

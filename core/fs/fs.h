@@ -40,6 +40,8 @@ struct dt_inode {
 	uint64_t mapgen; /* its maps in the map cache carry this (extent.c) */
 	int deleted; /* its records are gone with its last name (table lock
 		      * to set; readers hold the inode lock) */
+	int fcaps; /* security.capability: 0 not looked up, 1 none, 2 some
+		    * (inode.c; inode lock) */
 };
 
 #define DT_HASH_SIZE 4096

@@ -587,45 +587,145 @@ static mode_t privs_to_kill(mode_t mode, gid_t gid, const struct dt_cred *c)
 	return kill;
 }
 
-int dt_remove_privs(struct dt_fs *fs, uint64_t ino, const struct dt_cred *c)
+/* ---- security.capability: file capabilities ------------------------------ */
+
+static const char fcaps_name[] = "security.capability";
+
+/* Whether @in (locked, either way) may have file capabilities: without a
+ * look-up, so that a write asks the store nothing (in->fcaps). */
+static int fcaps_maybe(const struct dt_inode *in)
+{
+	return (in->rec.flags & DT_IF_XATTR) && in->fcaps != 1;
+}
+
+/* Remove the file capabilities of @in (write-locked), if any, into @wb:
+ * 1 if there were, 0, or -errno. If @wb is not committed, in->fcaps must
+ * go back to 0 (not looked up). */
+static int fcaps_kill(struct dt_fs *fs, rocksdb_writebatch_t *wb,
+		      struct dt_inode *in)
+{
+	char k[DT_KEY_MAX], *v;
+	size_t kl, vl;
+	int ret;
+
+	if (!fcaps_maybe(in))
+		return 0;
+	kl = dt_keyname(k, DT_K_XATTR, in->ino, fcaps_name);
+	if (in->fcaps == 0) {
+		ret = dt_store_get(&fs->st, k, kl, &v, &vl);
+		if (ret && ret != -ENOENT)
+			return ret;
+		if (!ret)
+			free(v);
+		in->fcaps = ret ? 1 : 2;
+	}
+	if (in->fcaps != 2)
+		return 0;
+	rocksdb_writebatch_delete(wb, k, kl);
+	in->fcaps = 1;
+	return 1;
+}
+
+/* Drop @kill from the mode of @in (write-locked) and its file
+ * capabilities, in one commit: the mode bits dropped, or -errno. */
+static int kill_privs(struct dt_fs *fs, struct dt_inode *in, mode_t kill)
+{
+	rocksdb_writebatch_t *wb;
+	struct dt_irec save = in->rec;
+	int ret, caps;
+
+	if (in->deleted)
+		return -ENOENT;
+	wb = rocksdb_writebatch_create();
+	caps = fcaps_kill(fs, wb, in);
+	ret = caps < 0 ? caps : 0;
+	if (caps > 0 || (caps == 0 && kill)) {
+		in->rec.mode &= ~kill;
+		dt_touch_c(&in->rec);
+		dt_put_irec(wb, in->ino, &in->rec);
+		ret = dt_store_commit(&fs->st, wb, 0);
+		if (ret) {
+			in->rec = save;
+			in->fcaps = 0;
+		} else {
+			ret = (int)kill;
+		}
+	}
+	rocksdb_writebatch_destroy(wb);
+	return ret;
+}
+
+/* Kill what @want says for @in, for the caller @c: the mode bits dropped,
+ * or -errno. @want is called with @in locked and says the mode bits. */
+static int remove_privs(struct dt_fs *fs, uint64_t ino, const struct dt_cred *c,
+			mode_t (*want)(const struct dt_inode *in,
+				       const struct dt_cred *c, int *capable))
 {
 	struct dt_inode *in;
-	rocksdb_writebatch_t *wb;
-	struct dt_irec save;
 	mode_t kill;
-	int ret = dt_iget(fs, ino, &in);
+	int ret = dt_iget(fs, ino, &in), capable = -1, caps;
 
 	if (ret)
 		return ret;
-	/* the common case, no set-id bit, under the read lock only */
+	/* the common case, nothing to drop, under the read lock only */
 	pthread_rwlock_rdlock(&in->lock);
-	kill = privs_to_kill(in->rec.mode, in->rec.gid, c);
+	kill = want(in, c, &capable);
+	caps = fcaps_maybe(in);
 	pthread_rwlock_unlock(&in->lock);
-	if (!kill || dt_cred_capable_fsetid(c)) {
+	if (!kill && !caps) {
 		dt_iput(fs, in);
 		return 0;
 	}
 	pthread_rwlock_wrlock(&in->lock);
-	kill = privs_to_kill(in->rec.mode, in->rec.gid, c);
-	if (in->deleted || !kill) {
-		ret = in->deleted ? -ENOENT : 0;
-		goto out;
-	}
-	save = in->rec;
-	in->rec.mode &= ~kill;
-	dt_touch_c(&in->rec);
-	wb = rocksdb_writebatch_create();
-	dt_put_irec(wb, ino, &in->rec);
-	ret = dt_store_commit(&fs->st, wb, 0);
-	rocksdb_writebatch_destroy(wb);
-	if (ret)
-		in->rec = save;
-	else
-		ret = (int)kill;
-out:
+	ret = kill_privs(fs, in, want(in, c, &capable));
 	pthread_rwlock_unlock(&in->lock);
 	dt_iput(fs, in);
 	return ret;
+}
+
+/* Asks CAP_FSETID once per operation: from /proc in dtfs. */
+static int capable_once(const struct dt_cred *c, int *capable)
+{
+	if (*capable < 0)
+		*capable = dt_cred_capable_fsetid(c);
+	return *capable;
+}
+
+/* write, truncate, fallocate: should_remove_suid() */
+static mode_t write_kills(const struct dt_inode *in, const struct dt_cred *c,
+			  int *capable)
+{
+	mode_t kill = privs_to_kill(in->rec.mode, in->rec.gid, c);
+
+	return kill && !capable_once(c, capable) ? kill : 0;
+}
+
+/* chown, chgrp: notify_change() for chown_common(): set-user-ID always,
+ * set-group-ID by setattr_should_drop_sgid(), of any non-directory */
+static mode_t chown_kills(const struct dt_inode *in, const struct dt_cred *c,
+			  int *capable)
+{
+	mode_t mode = in->rec.mode, kill = 0;
+
+	if (S_ISDIR(mode))
+		return 0;
+	if (mode & S_ISUID)
+		kill |= S_ISUID;
+	if ((mode & S_ISGID) &&
+	    ((mode & S_IXGRP) ||
+	     (!dt_cred_in_group(c, in->rec.gid) && !capable_once(c, capable))))
+		kill |= S_ISGID;
+	return kill;
+}
+
+int dt_remove_privs(struct dt_fs *fs, uint64_t ino, const struct dt_cred *c)
+{
+	return remove_privs(fs, ino, c, write_kills);
+}
+
+int dt_chown_privs(struct dt_fs *fs, uint64_t ino, const struct dt_cred *c)
+{
+	return remove_privs(fs, ino, c, chown_kills);
 }
 
 /* ---- open handles -------------------------------------------------------- */

@@ -2,13 +2,17 @@
 /*
  * Extended attributes: one record per name. An inode that never had one
  * (no DT_IF_XATTR) answers without asking the store: the kernel asks for
- * security.capability on every write.
+ * security.capability on every write unless dtfs handles it (killpriv_v2,
+ * dtfs(7), "Set-ID bits").
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/xattr.h>
 #include "fs.h"
+
+/* file capabilities: dt_inode.fcaps follows them (inode.c) */
+static const char fcaps_name[] = "security.capability";
 
 static int xattr_check_name(const char *name)
 {
@@ -71,6 +75,8 @@ int dt_setxattr(struct dt_fs *fs, uint64_t ino, const char *name,
 	dt_put_irec(wb, ino, &in->rec);
 	ret = dt_store_commit(&fs->st, wb, 0);
 	rocksdb_writebatch_destroy(wb);
+	if (!ret && !strcmp(name, fcaps_name))
+		in->fcaps = 2;
 out:
 	if (ret)
 		in->rec = save;
@@ -176,6 +182,8 @@ int dt_removexattr(struct dt_fs *fs, uint64_t ino, const char *name)
 	dt_touch_c(&in->rec);
 	dt_put_irec(wb, ino, &in->rec);
 	ret = in->deleted ? -ENOENT : dt_store_commit(&fs->st, wb, 1);
+	if (!ret && !strcmp(name, fcaps_name))
+		in->fcaps = 1;
 	pthread_rwlock_unlock(&in->lock);
 	rocksdb_writebatch_destroy(wb);
 	dt_iput(fs, in);

@@ -87,9 +87,17 @@ int dt_getattr(struct dt_fs *fs, uint64_t ino, struct stat *st);
  * Before a write, truncate or fallocate by @c: drop the set-user-ID bit,
  * and the set-group-ID bit when the file is group-executable or @c is not
  * in its group, unless @c has CAP_FSETID (the kernel's should_remove_suid;
- * regular files only). The bits dropped (0 if none), or -errno.
+ * regular files only); and the file's capabilities (security.capability),
+ * whoever @c is. The mode bits dropped (0 if none), or -errno.
  */
 int dt_remove_privs(struct dt_fs *fs, uint64_t ino, const struct dt_cred *c);
+/*
+ * Before a chown or chgrp by @c of a non-directory: drop the set-user-ID
+ * bit, the set-group-ID bit when the file is group-executable or @c is
+ * neither in its group nor has CAP_FSETID, and the file's capabilities
+ * (the kernel's notify_change for chown). As dt_remove_privs returns.
+ */
+int dt_chown_privs(struct dt_fs *fs, uint64_t ino, const struct dt_cred *c);
 /* After a read of @ino that reached dtfs: set its access time if @mode
  * (enum dt_atime, dtfs/opts.h) says so (see dtfs(7)). 0 or -errno. */
 int dt_touch_atime(struct dt_fs *fs, uint64_t ino, int mode);

@@ -8,8 +8,9 @@
 # store issue (dtfs/null >= 0.5 and dtfs >= bindfs on every row). A fifth
 # peer, nullx, is the null filesystem answering GETXATTR (ENODATA) as a
 # filesystem with extended attributes must: the kernel then asks it for
-# security.capability before every write, as it asks dtfs and bindfs (see
-# tests/nullfs.c); dtfs/nullx is printed for information. Then the
+# security.capability before every write, as it asks bindfs, and dtfs
+# with DTFS_KILLPRIV_V2=0 (see tests/nullfs.c; tests/bench/bench-killpriv.sh
+# measures dtfs both ways); dtfs/nullx is printed for information. Then the
 # wall time of one fsx run (mmap on, fixed seed) on dtfs, bindfs and the
 # disk when FSX names an fsx binary.
 #

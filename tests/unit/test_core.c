@@ -1996,6 +1996,75 @@ START_TEST(test_remove_privs)
 }
 END_TEST
 
+/* chown: set-user-ID always, set-group-ID when group-executable or the
+ * caller is neither in the group nor privileged; non-directories */
+START_TEST(test_chown_privs)
+{
+	struct dt_cred user = {
+		.uid = 1000, .gid = 1000, .in_group = never_member};
+	struct dt_cred member = {
+		.uid = 1000, .gid = 1000, .in_group = member_of_500};
+	struct dt_cred root = {.uid = 0, .gid = 0};
+	struct stat st;
+	uint64_t f, d;
+
+	ck_assert_int_eq(
+		dt_mknod(fs, DT_ROOT_INO, "f", S_IFREG | 0666, 0, 0, 500, &st),
+		0);
+	f = st.st_ino;
+	chmod_to(f, 06755);
+	ck_assert_int_eq(dt_chown_privs(fs, f, &root), S_ISUID | S_ISGID);
+	ck_assert_uint_eq(mode_of(f), 0755);
+	chmod_to(f, 06644);
+	ck_assert_int_eq(dt_chown_privs(fs, f, &root), S_ISUID);
+	ck_assert_uint_eq(mode_of(f), 02644);
+	ck_assert_int_eq(dt_chown_privs(fs, f, &member), 0);
+	ck_assert_int_eq(dt_chown_privs(fs, f, &user), S_ISGID);
+	ck_assert_uint_eq(mode_of(f), 0644);
+	d = mkd(DT_ROOT_INO, "d");
+	chmod_to(d, 06777);
+	ck_assert_int_eq(dt_chown_privs(fs, d, &user), 0);
+	ck_assert_uint_eq(mode_of(d), 06777);
+}
+END_TEST
+
+/* security.capability goes with a write, truncate or chown, whoever does
+ * it; other xattrs stay; known or looked up after a reopen */
+START_TEST(test_kill_fcaps)
+{
+	static const char caps[] = "security.capability";
+	struct dt_cred root = {.uid = 0, .gid = 0};
+	char v[20] = {2, 0, 0, 2}, buf[32];
+	struct stat st;
+	uint64_t f;
+
+	ck_assert_int_eq(
+		dt_mknod(fs, DT_ROOT_INO, "f", S_IFREG | 0755, 0, 0, 0, &st),
+		0);
+	f = st.st_ino;
+	ck_assert_int_eq(dt_setxattr(fs, f, "user.k", "x", 1, 0), 0);
+	ck_assert_int_eq(dt_remove_privs(fs, f, &root), 0);
+	ck_assert_int_eq(dt_setxattr(fs, f, caps, v, sizeof(v), 0), 0);
+	ck_assert_int_eq(dt_remove_privs(fs, f, &root), 0);
+	ck_assert_int_eq(dt_getxattr(fs, f, caps, buf, sizeof(buf)), -ENODATA);
+	ck_assert_int_eq(dt_getxattr(fs, f, "user.k", buf, sizeof(buf)), 1);
+	/* not known after a reopen: looked up */
+	ck_assert_int_eq(dt_setxattr(fs, f, caps, v, sizeof(v), 0), 0);
+	reopen();
+	ck_assert_int_eq(dt_chown_privs(fs, f, &root), 0);
+	ck_assert_int_eq(dt_getxattr(fs, f, caps, buf, sizeof(buf)), -ENODATA);
+	reopen();
+	ck_assert_int_eq(dt_getxattr(fs, f, caps, buf, sizeof(buf)), -ENODATA);
+	ck_assert_int_eq(dt_remove_privs(fs, f, &root), 0);
+	/* removed by name, then set again */
+	ck_assert_int_eq(dt_setxattr(fs, f, caps, v, sizeof(v), 0), 0);
+	ck_assert_int_eq(dt_removexattr(fs, f, caps), 0);
+	ck_assert_int_eq(dt_setxattr(fs, f, caps, v, sizeof(v), 0), 0);
+	ck_assert_int_eq(dt_remove_privs(fs, f, &root), 0);
+	ck_assert_int_eq(dt_getxattr(fs, f, caps, buf, sizeof(buf)), -ENODATA);
+}
+END_TEST
+
 /* an ACL value of @n entries {tag, perm, id} */
 static size_t acl_make(char *v, int n, const unsigned int (*e)[3])
 {
@@ -2157,6 +2226,8 @@ static Suite *core_suite(void)
 		{"misc", test_statfs, 60},
 		{"dirs", test_rewind, 60},
 		{"inodes", test_remove_privs, 60},
+		{"inodes", test_chown_privs, 60},
+		{"inodes", test_kill_fcaps, 60},
 		{"xattr", test_acl, 60},
 		{"names", test_lookup_by_ino, 60},
 	};
