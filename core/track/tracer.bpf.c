@@ -45,8 +45,15 @@ const volatile unsigned long long wake_bytes = 256 << 10;
 unsigned long long dropped = 0;
 /* records started (counted before the reserve): a consumer waiting for a
  * mark waits until it has consumed or seen dropped this many, so a record
- * that another CPU has reserved but not committed yet is not skipped */
-unsigned long long produced = 0;
+ * that another CPU has reserved but not committed yet is not skipped. Per
+ * CPU, so that producers on different CPUs do not pass one cache line
+ * around; the consumer sums them only when it must wait (dt_tracer_mark). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, unsigned int);
+	__type(value, unsigned long long);
+} produced SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -63,18 +70,27 @@ struct deciders_tab {
  * Write faults without a stack. A shared-mapping store dirties its page in
  * the fault handler (fault_dirty_shared_page): most dirtyings of a mmap
  * workload, and unwinding their stacks was most of the tracer's cost
- * (~2.6 us of ~3 us a dirtying on 6.18). So page_fault_user (x86) notes
- * where each user write fault entered, per CPU, and a dirtying made by
- * that task, on its own stack (not an interrupt), while its saved user
- * registers are still that fault's (not a system call since, whose entry
- * would have replaced them), and soon after, is the fault's: it gets
- * fault_prio, the decider its stack would show. The loader turns this on
- * only where that holds (dtfs(7), CLASSES): dtfs's own mounts, whose
- * page_mkwrite dirties nothing, on kernels that have fault_dirty_shared_page
- * as a function. Anything else (a migrated or slow fault included) is
- * classified from its stack as before.
+ * (~2.6 us of ~3 us a dirtying on 6.18). A dirtying made by a task on its
+ * own stack (not an interrupt) while it handles a fault from user space is
+ * that fault's: it gets fault_prio, the decider its stack would show. How
+ * the program knows the task is in a user fault (fault_how):
+ *  - FAULT_TASK: the task's in_user_fault bit, which memcg sets across
+ *    handle_mm_fault() of every FAULT_FLAG_USER fault, slow ones included;
+ *    costs the dirtying one load, and no other program;
+ *  - FAULT_MARKS (kernels without that bit, x86 only): page_fault_user
+ *    notes, per CPU, which task's user write fault entered with which
+ *    saved user registers; a dirtying by that task while its saved
+ *    registers are still that fault's (no system call since) and soon
+ *    after is the fault's.
+ * The loader turns this on only where it holds (dtfs(7), CLASSES): dtfs's
+ * own mounts, whose page_mkwrite dirties nothing, on kernels that have
+ * fault_dirty_shared_page as a function. Anything else is classified from
+ * its stack as before.
  */
 const volatile int fault_prio = DT_KPRIO_NONE;
+#define FAULT_TASK 1
+#define FAULT_MARKS 2
+const volatile int fault_how = FAULT_TASK;
 /* a fault's mark is trusted this long (ns) */
 #define DT_FAULT_MARK_NS 1000000ULL
 /* x86 page-fault error code: a write access */
@@ -126,7 +142,12 @@ static __always_inline void *reserve(unsigned long long size)
 {
 	void *e;
 
-	__sync_fetch_and_add(&produced, 1);
+	unsigned int zero = 0;
+	unsigned long long *started = bpf_map_lookup_elem(&produced, &zero);
+
+	/* atomic: a program in an interrupt may nest on this CPU */
+	if (started)
+		__sync_fetch_and_add(started, 1);
 	e = bpf_ringbuf_reserve(&events, size, 0);
 	if (!e)
 		__sync_fetch_and_add(&dropped, 1);
@@ -235,12 +256,7 @@ static __always_inline int in_write_fault(void)
 
 	if (fault_prio == DT_KPRIO_NONE)
 		return 0;
-	m = bpf_map_lookup_elem(&fault_marks, &zero);
-	if (!m || !m->task)
-		return 0;
 	task = bpf_get_current_task_btf();
-	if ((unsigned long long)task != m->task)
-		return 0;
 	/* this program's frame on the task's stack (16 KiB, 32 with KASAN),
 	 * not on an interrupt stack; compared, not subtracted: older
 	 * verifiers refuse arithmetic on the frame pointer */
@@ -249,6 +265,14 @@ static __always_inline int in_write_fault(void)
 	end = base + 32768;
 	barrier_var(end);
 	if (here < base || here >= end)
+		return 0;
+	if (fault_how == FAULT_TASK) {
+		if (bpf_core_field_exists(task->in_user_fault))
+			return BPF_CORE_READ_BITFIELD(task, in_user_fault);
+		return 0;
+	}
+	m = bpf_map_lookup_elem(&fault_marks, &zero);
+	if (!m || m->task != (unsigned long long)task)
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (!regs || regs->ip != m->ip || regs->sp != m->sp)

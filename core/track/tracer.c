@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "dtfs/tracer.h"
 #include "kevent.h"
@@ -87,6 +88,9 @@ struct dt_tracer {
 	struct dt_tracer_stats st;
 	uint64_t dropped; /* ring-buffer records lost so far */
 	uint64_t mismatches; /* kernel and user classifier disagreed */
+	int ncpus; /* possible CPUs: the per-CPU `produced' counters */
+	unsigned long long *started; /* their values, read under mark_lock */
+	pthread_mutex_t mark_lock;
 	struct pending runs[NRUNS];
 	struct ksym *syms;
 	size_t nsyms;
@@ -478,10 +482,24 @@ void dt_tracer_drain(struct dt_tracer *t)
 	pthread_mutex_unlock(&t->drain_lock);
 }
 
+/* The records started so far: a syscall, so a writepage takes it only
+ * when it must wait (a later mark than its arrival's only waits for more;
+ * dt_track's writepage). Under mark_lock: one buffer for all callers. */
 uint64_t dt_tracer_mark(struct dt_tracer *t)
 {
-	return t ? __atomic_load_n(&t->skel->bss->produced, __ATOMIC_ACQUIRE)
-		 : 0;
+	unsigned int zero = 0;
+	uint64_t sum = 0;
+
+	if (!t)
+		return 0;
+	pthread_mutex_lock(&t->mark_lock);
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.produced), &zero,
+				t->started))
+		sum = UINT64_MAX; /* cannot happen; the wait's timeout decides */
+	for (int i = 0; i < t->ncpus && sum != UINT64_MAX; i++)
+		sum += t->started[i];
+	pthread_mutex_unlock(&t->mark_lock);
+	return sum;
 }
 
 static uint64_t mono_ns(void)
@@ -662,7 +680,9 @@ static void tracer_free(struct dt_tracer *t)
 	free(t->syms);
 	free(t->names);
 	free(t->scache);
+	free(t->started);
 	pthread_mutex_destroy(&t->drain_lock);
+	pthread_mutex_destroy(&t->mark_lock);
 	free(t);
 }
 
@@ -783,8 +803,8 @@ int dt_tracer_conf_default(struct dt_tracer_conf *c, char *why, size_t whylen)
 				continue;
 			}
 		} else if (!strncmp(tok, "fault=", 6)) {
-			if (!strcmp(tok + 6, "0") || !strcmp(tok + 6, "1")) {
-				c->fault_fast = tok[6] == '1';
+			if (tok[6] >= '0' && tok[6] <= '2' && !tok[7]) {
+				c->fault_fast = tok[6] - '0';
 				continue;
 			}
 		} else if (!strncmp(tok, "coalesce=", 9)) {
@@ -801,7 +821,7 @@ int dt_tracer_conf_default(struct dt_tracer_conf *c, char *why, size_t whylen)
 		}
 		snprintf(why, whylen,
 			 "bad DTFS_TRACER_TUNE item '%.40s' (want depth=1..%d, "
-			 "classify=kernel|user, fault=0|1, coalesce=0|1, "
+			 "classify=kernel|user, fault=0|1|2, coalesce=0|1, "
 			 "wake=BYTES)",
 			 tok, DT_KSTACK_MAX);
 		return -EINVAL;
@@ -809,17 +829,39 @@ int dt_tracer_conf_default(struct dt_tracer_conf *c, char *why, size_t whylen)
 	return 0;
 }
 
+/* Does this kernel's task_struct have memcg's in_user_fault bit? */
+static int has_in_user_fault(void)
+{
+	struct btf *vb = btf__load_vmlinux_btf();
+	const struct btf_type *ts;
+	const struct btf_member *m;
+	int id, found = 0;
+
+	if (!vb)
+		return 0;
+	id = btf__find_by_name_kind(vb, "task_struct", BTF_KIND_STRUCT);
+	ts = id > 0 ? btf__type_by_id(vb, (__u32)id) : NULL;
+	m = ts ? btf_members(ts) : NULL;
+	for (int i = 0; m && i < btf_vlen(ts) && !found; i++, m++)
+		found = !strcmp(btf__name_by_offset(vb, m->name_off),
+				"in_user_fault");
+	btf__free(vb);
+	return found;
+}
+
 /*
  * The decider a user write fault's dirtying gets without its stack (see
- * fault_marks in tracer.bpf.c), or DT_KPRIO_NONE to classify every
- * dirtying from its stack: in observer mode (a disk filesystem's
- * page_mkwrite dirties the page itself, under do_page_mkwrite), without
- * the x86 page_fault_user tracepoint, where fault_dirty_shared_page is not
- * a function of its own (inlined: the stack would name its caller), or
- * with DTFS_TRACER_TUNE=fault=0.
+ * fault_how in tracer.bpf.c), or DT_KPRIO_NONE to classify every dirtying
+ * from its stack: in observer mode (a disk filesystem's page_mkwrite
+ * dirties the page itself, under do_page_mkwrite), where
+ * fault_dirty_shared_page is not a function of its own (inlined: the
+ * stack would name its caller), without a way to tell a user fault (no
+ * in_user_fault bit and no x86 page_fault_user tracepoint), or with
+ * DTFS_TRACER_TUNE=fault=0. *how: FAULT_TASK or FAULT_MARKS (fault=2
+ * forces the marks, to measure them).
  */
 static int fault_prio(const struct dt_tracer *t,
-		      const struct dt_tracer_conf *conf)
+		      const struct dt_tracer_conf *conf, int *how)
 {
 	static const char fsp[] = "fault_dirty_shared_page";
 	char p[256];
@@ -828,10 +870,14 @@ static int fault_prio(const struct dt_tracer *t,
 
 	if (conf->observer || !conf->fault_fast || conf->user_classify)
 		return DT_KPRIO_NONE;
-	snprintf(p, sizeof(p), "%s/exceptions/page_fault_user",
-		 tracefs_events());
-	if (stat(p, &st))
-		return DT_KPRIO_NONE;
+	*how = 1; /* FAULT_TASK */
+	if (conf->fault_fast == 2 || !has_in_user_fault()) {
+		*how = 2; /* FAULT_MARKS */
+		snprintf(p, sizeof(p), "%s/exceptions/page_fault_user",
+			 tracefs_events());
+		if (stat(p, &st))
+			return DT_KPRIO_NONE;
+	}
 	for (size_t c = 0; c < t->ndec && prio == DT_KPRIO_NONE; c++)
 		if (!strcmp(t->dec[c].sym, fsp))
 			prio = (int)c;
@@ -856,7 +902,7 @@ int dt_tracer_start(const struct dt_tracer_conf *conf, struct dt_tracer **out,
 		 offsetof(struct dt_tracer_bpf, progs.dt_map_pages)},
 	};
 	struct dt_tracer *t;
-	int ret, fprio;
+	int ret, fprio, fhow = 0;
 
 	ret = dt_tracer_precheck(why, whylen);
 	if (ret)
@@ -871,6 +917,17 @@ int dt_tracer_start(const struct dt_tracer_conf *conf, struct dt_tracer **out,
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&t->drain_lock, NULL);
+	pthread_mutex_init(&t->mark_lock, NULL);
+	t->ncpus = libbpf_num_possible_cpus();
+	t->started = t->ncpus > 0
+			     ? calloc((size_t)t->ncpus, sizeof(*t->started))
+			     : NULL;
+	if (!t->started) {
+		ret = t->ncpus > 0 ? -ENOMEM : t->ncpus;
+		free(t->scache);
+		free(t);
+		return ret;
+	}
 	t->ndec = dt_classify_deciders(&t->dec);
 	libbpf_set_print(getenv("DTFS_DEBUG_BPF") ? loud : silent);
 	t->missing = probe_missing(conf->pretend_missing);
@@ -885,7 +942,7 @@ int dt_tracer_start(const struct dt_tracer_conf *conf, struct dt_tracer **out,
 			 strerror(-ret));
 		goto fail;
 	}
-	fprio = fault_prio(t, conf);
+	fprio = fault_prio(t, conf, &fhow);
 again:
 	t->skel = dt_tracer_bpf__open();
 	if (!t->skel) {
@@ -910,15 +967,21 @@ again:
 	if (!conf->observer)
 		bpf_program__set_autoload(t->skel->progs.dt_bio, false);
 	t->skel->rodata->fault_prio = fprio;
-	if (fprio == DT_KPRIO_NONE)
+	t->skel->rodata->fault_how = fhow;
+	if (fprio == DT_KPRIO_NONE || fhow != 2)
 		bpf_program__set_autoload(t->skel->progs.dt_ufault, false);
 	ret = dt_tracer_bpf__load(t->skel);
 	if (ret && fprio != DT_KPRIO_NONE) {
-		/* a verifier that refuses the fault marks' checks: every
-		 * dirtying is classified from its stack, as before them */
+		/* a verifier that refuses the task bit's read: the marks;
+		 * one that refuses the marks' checks: every dirtying is
+		 * classified from its stack, as before them */
+		struct dt_tracer_conf marks = *conf;
+
 		dt_tracer_bpf__destroy(t->skel);
 		t->skel = NULL;
-		fprio = DT_KPRIO_NONE;
+		marks.fault_fast = 2;
+		fprio = fhow == 1 ? fault_prio(t, &marks, &fhow)
+				  : DT_KPRIO_NONE;
 		goto again;
 	}
 	if (ret) {
@@ -951,6 +1014,13 @@ again:
 		snprintf(why, whylen, "cannot start poll thread");
 		goto fail;
 	}
+	if (!conf->observer)
+		fprintf(stderr,
+			"dtfs: tracer: a user write fault's dirtying "
+			"is known %s\n",
+			fprio == DT_KPRIO_NONE ? "by its stack"
+			: fhow == 1	       ? "by the task's in_user_fault"
+					       : "by page_fault_user marks");
 	*out = t;
 	return 0;
 fail:

@@ -187,12 +187,13 @@ static enum dt_wp_verdict writepage(struct dt_track *t, uint64_t ino,
 				    uint64_t first, uint64_t last,
 				    const struct dt_origin *o)
 {
-	uint64_t mark = dt_tracer_mark(t->tracer);
-
 	dt_tracer_drain(t->tracer);
 	if (t->tracer && dt_pages_lack_buffers(t->model, ino, first, last)) {
 		uint64_t t0 = mono_ns(), dt;
-		int ret = dt_tracer_wait(t->tracer, mark, ORDER_WAIT_MAX_NS);
+		/* taken now, not at our arrival: a later mark waits for
+		 * more records, never for fewer */
+		int ret = dt_tracer_wait(t->tracer, dt_tracer_mark(t->tracer),
+					 ORDER_WAIT_MAX_NS);
 
 		dt = mono_ns() - t0;
 		pthread_mutex_lock(&t->lock);

@@ -38,7 +38,9 @@ struct dt_tracer_conf {
 	 * dt_tracer_conf_default() gives the tuned values */
 	unsigned int stack_depth; /* frames, 1..32 */
 	int user_classify; /* every stack to user space */
-	int fault_fast; /* a user write fault's dirtying without its stack */
+	int fault_fast; /* a user write fault's dirtying without its stack:
+			 * 0 no, 1 the best way this kernel has, 2 the
+			 * page_fault_user marks */
 	int coalesce; /* runs of adjacent pages into one event */
 	uint64_t wake_bytes; /* 0: wake the reader on every record */
 	int debug_stacks; /* print each symbolized stack to stderr */

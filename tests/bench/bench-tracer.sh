@@ -9,8 +9,9 @@
 # STEPS=1 adds the cost of each step of the tracer's pipeline on the row
 # that makes the most events (mmap 4 KiB): every configuration of
 # DTFS_TRACER_TUNE from "as before" (user-space classification of 32-frame
-# stacks, no coalescing, a wakeup per record) to the default (the last step:
-# write faults classified without their stacks), one step at a time.
+# stacks, no coalescing, a wakeup per record) to the default (the last two
+# steps: write faults classified without their stacks, by page_fault_user
+# marks, then by the task's in_user_fault bit), one step at a time.
 #
 #   tests/bench/bench-tracer.sh BUILDDIR
 #   env: RUNS=5 RUNTIME=5 SIZE=256M ROWS="mmap-1m mmap-4k write-1m write-4k"
@@ -128,6 +129,7 @@ for tune in "classify=user,depth=32,coalesce=0,wake=0" \
 	"classify=kernel,depth=10,fault=0,coalesce=0,wake=0" \
 	"classify=kernel,depth=10,fault=0,coalesce=1,wake=0" \
 	"classify=kernel,depth=10,fault=0,coalesce=1,wake=262144" \
+	"classify=kernel,depth=10,fault=2,coalesce=1,wake=262144" \
 	"classify=kernel,depth=10,fault=1,coalesce=1,wake=262144"; do
 	: >"$W/on" && : >"$W/off"
 	for _ in $(seq "$RUNS"); do
