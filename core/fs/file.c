@@ -122,7 +122,7 @@ static int inline_convert(struct dt_fs *fs, struct dt_inode *in)
 	len = inline_get(fs, in, val);
 	if (len < 0)
 		return (int)len;
-	wb = rocksdb_writebatch_create();
+	wb = dt_batch_get();
 	dt_op_begin(fs, &op);
 	inline_put(wb, in, NULL, 0);
 	ret = write_locked(fs, wb, in, &op, &w, val, (size_t)len, 0);
@@ -136,7 +136,7 @@ static int inline_convert(struct dt_fs *fs, struct dt_inode *in)
 	dt_op_end(&op, !ret);
 	if (ret)
 		in->rec = save;
-	rocksdb_writebatch_destroy(wb);
+	dt_batch_put(wb);
 	return ret;
 }
 
@@ -431,7 +431,7 @@ ssize_t dt_write(struct dt_fs *fs, uint64_t ino, const void *buf, size_t size,
 		dt_iput(fs, in);
 		return ret;
 	}
-	wb = rocksdb_writebatch_create();
+	wb = dt_batch_get();
 	pthread_rwlock_wrlock(&in->lock);
 	/* a small file about to grow past its inline data: to a block first,
 	 * as an operation of its own */
@@ -464,7 +464,7 @@ done:
 	if (ret)
 		in->rec = save;
 	pthread_rwlock_unlock(&in->lock);
-	rocksdb_writebatch_destroy(wb);
+	dt_batch_put(wb);
 	dt_iput(fs, in);
 	return ret ? ret : (ssize_t)size;
 }
@@ -639,7 +639,7 @@ int dt_fallocate(struct dt_fs *fs, uint64_t ino, int mode, off_t off, off_t len)
 	ret = dt_iget(fs, ino, &in);
 	if (ret)
 		return ret;
-	wb = rocksdb_writebatch_create();
+	wb = dt_batch_get();
 	pthread_rwlock_wrlock(&in->lock);
 	/* a small file's data goes to a block first (an operation of its
 	 * own): ranges work on maps */
@@ -678,7 +678,7 @@ out:
 	if (ret)
 		in->rec = save;
 	pthread_rwlock_unlock(&in->lock);
-	rocksdb_writebatch_destroy(wb);
+	dt_batch_put(wb);
 	dt_iput(fs, in);
 	return ret;
 }

@@ -218,7 +218,7 @@ static int make_node(struct dt_fs *fs, uint64_t parent, const char *name,
 		ret = -EMLINK;
 		goto out;
 	}
-	wb = rocksdb_writebatch_create();
+	wb = dt_batch_get();
 	ino = dt_alloc_ino(fs, wb);
 	r.mode = mode;
 	r.uid = uid;
@@ -231,7 +231,7 @@ static int make_node(struct dt_fs *fs, uint64_t parent, const char *name,
 	if (!link && (dir->rec.flags & DT_IF_XATTR)) {
 		ret = dt_acl_inherit(fs, wb, dir, ino, &r);
 		if (ret) {
-			rocksdb_writebatch_destroy(wb);
+			dt_batch_put(wb);
 			goto out;
 		}
 	}
@@ -254,7 +254,7 @@ static int make_node(struct dt_fs *fs, uint64_t parent, const char *name,
 	dt_touch_mc(&dir->rec);
 	dt_put_irec(wb, parent, &dir->rec);
 	ret = dt_store_commit(&fs->st, wb, 0);
-	rocksdb_writebatch_destroy(wb);
+	dt_batch_put(wb);
 	if (ret)
 		goto out;
 	pthread_rwlock_unlock(&dir->lock);
@@ -405,7 +405,7 @@ int dt_link(struct dt_fs *fs, uint64_t ino, uint64_t newparent,
 		ret = ret ? ret : -EEXIST;
 		goto out;
 	}
-	wb = rocksdb_writebatch_create();
+	wb = dt_batch_get();
 	in->rec.nlink++;
 	dt_touch_c(&in->rec);
 	dt_touch_mc(&dir->rec);
@@ -413,7 +413,7 @@ int dt_link(struct dt_fs *fs, uint64_t ino, uint64_t newparent,
 	dt_put_irec(wb, newparent, &dir->rec);
 	dirent_put(wb, newparent, newname, ino, in->rec.mode);
 	ret = dt_store_commit(&fs->st, wb, 0);
-	rocksdb_writebatch_destroy(wb);
+	dt_batch_put(wb);
 out:
 	if (ret) {
 		in->rec = isave;
@@ -498,7 +498,7 @@ static int remove_entry(struct dt_fs *fs, uint64_t parent, const char *name,
 	ret = may_remove(fs, want_dir, in->rec.mode, ino);
 	if (ret)
 		goto out;
-	wb = rocksdb_writebatch_create();
+	wb = dt_batch_get();
 	dirent_del(wb, parent, name);
 	drop_link(wb, in);
 	if (want_dir)
@@ -518,7 +518,7 @@ static int remove_entry(struct dt_fs *fs, uint64_t parent, const char *name,
 		dt_op_end(&op, !ret);
 	if (ret && in_op)
 		dt_iunclaim(fs, in);
-	rocksdb_writebatch_destroy(wb);
+	dt_batch_put(wb);
 out:
 	if (ret) {
 		in->rec = isave;
@@ -644,7 +644,7 @@ int dt_rename(struct dt_fs *fs, uint64_t parent, const char *name,
 		if (ret)
 			goto unlock;
 	}
-	wb = rocksdb_writebatch_create();
+	wb = dt_batch_get();
 	if (flags & RENAME_EXCHANGE) {
 		dirent_put(wb, parent, name, dino, dst->rec.mode);
 		dirent_put(wb, newparent, newname, sino, src->rec.mode);
@@ -700,7 +700,7 @@ int dt_rename(struct dt_fs *fs, uint64_t parent, const char *name,
 		dt_put_irec(wb, newparent, &dd->rec);
 	}
 	ret = dt_store_commit(&fs->st, wb, 1);
-	rocksdb_writebatch_destroy(wb);
+	dt_batch_put(wb);
 unlock:
 	for (int i = nlk - 1; i >= 0; i--) {
 		if (ret)

@@ -231,6 +231,53 @@ int dt_store_space(struct dt_store *st, uint64_t bytes, int frees)
 
 /* ---- commits and syncs ------------------------------------------------- */
 
+/* Each thread keeps one cleared batch; a batch larger than BATCH_KEEP
+ * (a big truncate's) is not kept, so an idle thread holds little. */
+#define BATCH_KEEP (64u << 10)
+
+static pthread_key_t batch_key;
+static pthread_once_t batch_once = PTHREAD_ONCE_INIT;
+static __thread rocksdb_writebatch_t *batch_spare;
+
+static void batch_key_free(void *wb)
+{
+	rocksdb_writebatch_destroy(wb);
+}
+
+static void batch_key_init(void)
+{
+	/* without a key the spare would leak at thread exit: keep none */
+	if (pthread_key_create(&batch_key, batch_key_free))
+		batch_key = (pthread_key_t)-1;
+}
+
+rocksdb_writebatch_t *dt_batch_get(void)
+{
+	rocksdb_writebatch_t *wb = batch_spare;
+
+	if (!wb)
+		return rocksdb_writebatch_create();
+	batch_spare = NULL;
+	return wb;
+}
+
+void dt_batch_put(rocksdb_writebatch_t *wb)
+{
+	size_t len;
+
+	pthread_once(&batch_once, batch_key_init);
+	rocksdb_writebatch_data(wb, &len);
+	if (batch_spare || len > BATCH_KEEP || batch_key == (pthread_key_t)-1) {
+		rocksdb_writebatch_destroy(wb);
+	} else {
+		rocksdb_writebatch_clear(wb);
+		batch_spare = wb;
+	}
+	/* the key names what the thread's exit frees: the spare only */
+	if (batch_key != (pthread_key_t)-1)
+		pthread_setspecific(batch_key, batch_spare);
+}
+
 int dt_store_commit(struct dt_store *st, rocksdb_writebatch_t *wb, int frees)
 {
 	size_t len;
