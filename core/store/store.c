@@ -31,6 +31,9 @@
 #define COMMIT_DATA_BYTES (1ULL << 30)
 #define COMMIT_DEFERRED_BLOCKS (64ULL << 20 >> DT_BLOCK_SHIFT)
 
+/* Largest RocksDB memtable (open_options). */
+#define MEMTABLE_MAX (8ULL << 20)
+
 static uint64_t now_ns(void)
 {
 	struct timespec t;
@@ -784,11 +787,16 @@ static int open_options(struct dt_store *st, char *err, size_t errlen)
 	 * dropping every later (acknowledged) operation, as RocksDB's
 	 * default point-in-time recovery would. */
 	rocksdb_options_set_wal_recovery_mode(st->opts, 0);
-	/* Memtables stay well inside the space reserve. */
+	/* Memtables stay well inside the space reserve, and small: every
+	 * write inserts its map and inode record into a skiplist of all
+	 * versions since the last flush, and in a 64 MiB one (100k entries
+	 * of 4 KiB writes) the search for the insert point missing the CPU
+	 * cache was a sixth of a write's CPU time; with 8 MiB a 4 KiB random
+	 * write costs about 15% less CPU, flushes included. */
 	rocksdb_options_set_write_buffer_size(
-		st->opts, st->space_reserve / 4 < (64 << 20)
+		st->opts, st->space_reserve / 4 < (MEMTABLE_MAX)
 				  ? (size_t)st->space_reserve / 4
-				  : (size_t)64 << 20);
+				  : (size_t)MEMTABLE_MAX);
 	rocksdb_options_set_max_write_buffer_number(st->opts, 3);
 	rocksdb_options_increase_parallelism(st->opts, 2);
 	rocksdb_options_set_keep_log_file_num(st->opts, 2);
