@@ -72,7 +72,9 @@ int dt_op_alloc(struct dt_op *op, struct dt_inode *in, uint64_t n,
 
 	if (ret)
 		return ret;
-	nr = dt_alloc_get(&st->alloc, in->goal, n, runs, max);
+	nr = dt_alloc_get(&st->alloc,
+			  __atomic_load_n(&in->goal, __ATOMIC_RELAXED), n, runs,
+			  max);
 	if (nr < 0)
 		return nr;
 	for (int i = 0; i < nr; i++) {
@@ -85,8 +87,46 @@ int dt_op_alloc(struct dt_op *op, struct dt_inode *in, uint64_t n,
 			return -ENOMEM;
 		}
 	}
-	in->goal = runs[nr - 1].pblk + runs[nr - 1].n;
+	/* a hint, also read without the inode lock (dt_prep_blocks) */
+	__atomic_store_n(&in->goal, runs[nr - 1].pblk + runs[nr - 1].n,
+			 __ATOMIC_RELAXED);
 	return nr;
+}
+
+int dt_prep_blocks(struct dt_fs *fs, struct dt_inode *in, uint64_t n,
+		   struct dt_run *runs, int max)
+{
+	struct dt_store *st = &fs->st;
+	int nr = dt_store_space(st, n << DT_BLOCK_SHIFT, 0);
+
+	if (nr)
+		return nr;
+	nr = dt_alloc_get(&st->alloc,
+			  __atomic_load_n(&in->goal, __ATOMIC_RELAXED), n, runs,
+			  max);
+	if (nr > 0)
+		__atomic_store_n(&in->goal, runs[nr - 1].pblk + runs[nr - 1].n,
+				 __ATOMIC_RELAXED);
+	return nr;
+}
+
+void dt_prep_put(struct dt_fs *fs, const struct dt_run *runs, int nr)
+{
+	for (int i = 0; i < nr; i++)
+		dt_alloc_put(&fs->st.alloc, runs[i].pblk, runs[i].n);
+}
+
+int dt_op_adopt(struct dt_op *op, const struct dt_run *runs, int nr)
+{
+	for (int i = 0; i < nr; i++) {
+		if (add_run(&op->allocs, &op->nallocs, &op->capallocs,
+			    op->inl_allocs, runs[i].pblk, runs[i].n)) {
+			/* the op gives back those it has if it fails */
+			dt_prep_put(op->fs, runs + i, nr - i);
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 void dt_op_free(struct dt_op *op, uint64_t pblk, uint64_t n)
