@@ -79,15 +79,10 @@ static unsigned int dc_slot(uint64_t dir, const char *name)
 	return (unsigned int)(h >> 32) % DT_DCACHE_SIZE;
 }
 
+/* Read without the lock: dc_insert checks it again under the lock. */
 static uint64_t dc_gen(struct dt_fs *fs)
 {
-	struct dt_dcache *c = dcache_of(fs);
-	uint64_t g;
-
-	pthread_mutex_lock(&c->lock);
-	g = c->ns_gen;
-	pthread_mutex_unlock(&c->lock);
-	return g;
+	return __atomic_load_n(&dcache_of(fs)->ns_gen, __ATOMIC_ACQUIRE);
 }
 
 static void dc_insert(struct dt_fs *fs, uint64_t dir, const char *name,
@@ -129,7 +124,7 @@ static void ns_changed(struct dt_fs *fs)
 	struct dt_dcache *c = dcache_of(fs);
 
 	pthread_mutex_lock(&c->lock);
-	c->ns_gen++;
+	__atomic_store_n(&c->ns_gen, c->ns_gen + 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&c->lock);
 }
 
