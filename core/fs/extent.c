@@ -72,7 +72,9 @@ int dt_op_alloc(struct dt_op *op, struct dt_inode *in, uint64_t n,
 
 	if (ret)
 		return ret;
-	nr = dt_alloc_get(&st->alloc, in->goal, n, runs, max);
+	nr = dt_alloc_get(&st->alloc,
+			  __atomic_load_n(&in->goal, __ATOMIC_RELAXED), n, runs,
+			  max);
 	if (nr < 0)
 		return nr;
 	for (int i = 0; i < nr; i++) {
@@ -85,8 +87,46 @@ int dt_op_alloc(struct dt_op *op, struct dt_inode *in, uint64_t n,
 			return -ENOMEM;
 		}
 	}
-	in->goal = runs[nr - 1].pblk + runs[nr - 1].n;
+	/* a hint, also read without the inode lock (dt_prep_blocks) */
+	__atomic_store_n(&in->goal, runs[nr - 1].pblk + runs[nr - 1].n,
+			 __ATOMIC_RELAXED);
 	return nr;
+}
+
+int dt_prep_blocks(struct dt_fs *fs, struct dt_inode *in, uint64_t n,
+		   struct dt_run *runs, int max)
+{
+	struct dt_store *st = &fs->st;
+	int nr = dt_store_space(st, n << DT_BLOCK_SHIFT, 0);
+
+	if (nr)
+		return nr;
+	nr = dt_alloc_get(&st->alloc,
+			  __atomic_load_n(&in->goal, __ATOMIC_RELAXED), n, runs,
+			  max);
+	if (nr > 0)
+		__atomic_store_n(&in->goal, runs[nr - 1].pblk + runs[nr - 1].n,
+				 __ATOMIC_RELAXED);
+	return nr;
+}
+
+void dt_prep_put(struct dt_fs *fs, const struct dt_run *runs, int nr)
+{
+	for (int i = 0; i < nr; i++)
+		dt_alloc_put(&fs->st.alloc, runs[i].pblk, runs[i].n);
+}
+
+int dt_op_adopt(struct dt_op *op, const struct dt_run *runs, int nr)
+{
+	for (int i = 0; i < nr; i++) {
+		if (add_run(&op->allocs, &op->nallocs, &op->capallocs,
+			    op->inl_allocs, runs[i].pblk, runs[i].n)) {
+			/* the op gives back those it has if it fails */
+			dt_prep_put(op->fs, runs + i, nr - i);
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 void dt_op_free(struct dt_op *op, uint64_t pblk, uint64_t n)
@@ -179,7 +219,8 @@ int dt_block_rewrite(struct dt_op *op, struct dt_inode *in, struct dt_slot *s,
 /* ---- the map cache ------------------------------------------------------- */
 
 #define MCACHE_MAX 16384 /* maps: 1 GiB of file data, about 11 MiB */
-#define MCACHE_BUCKETS 8192
+#define MCACHE_SHARDS 16 /* each with its own lock and LRU list */
+#define MCACHE_BUCKETS 512 /* per shard */
 
 struct mc_ent {
 	uint64_t ino, idx, gen;
@@ -187,21 +228,30 @@ struct mc_ent {
 	struct dt_map m;
 };
 
-struct dt_mcache {
+struct mc_shard {
 	pthread_mutex_t lock;
 	struct mc_ent *hash[MCACHE_BUCKETS];
 	struct mc_ent lru; /* head: lru.next most recent */
 	size_t n;
+} __attribute__((aligned(64)));
+
+/* Sharded by (ino, idx): concurrent writers of one file mostly take
+ * different locks, and none is held for more than a map copy. */
+struct dt_mcache {
+	struct mc_shard sh[MCACHE_SHARDS];
 };
 
 int dt_mcache_init(struct dt_fs *fs)
 {
-	struct dt_mcache *c = calloc(1, sizeof(*c));
+	struct dt_mcache *c;
 
-	if (!c)
+	if (posix_memalign((void **)&c, 64, sizeof(*c)))
 		return -ENOMEM;
-	pthread_mutex_init(&c->lock, NULL);
-	c->lru.next = c->lru.prev = &c->lru;
+	memset(c, 0, sizeof(*c));
+	for (int i = 0; i < MCACHE_SHARDS; i++) {
+		pthread_mutex_init(&c->sh[i].lock, NULL);
+		c->sh[i].lru.next = c->sh[i].lru.prev = &c->sh[i].lru;
+	}
 	fs->mcache = c;
 	return 0;
 }
@@ -212,11 +262,16 @@ void dt_mcache_free(struct dt_fs *fs)
 
 	if (!c)
 		return;
-	for (struct mc_ent *e = c->lru.next, *n; e != &c->lru; e = n) {
-		n = e->next;
-		free(e);
+	for (int i = 0; i < MCACHE_SHARDS; i++) {
+		struct mc_shard *sh = &c->sh[i];
+
+		for (struct mc_ent *e = sh->lru.next, *n; e != &sh->lru;
+		     e = n) {
+			n = e->next;
+			free(e);
+		}
+		pthread_mutex_destroy(&sh->lock);
 	}
-	pthread_mutex_destroy(&c->lock);
 	free(c);
 	fs->mcache = NULL;
 }
@@ -230,8 +285,12 @@ static unsigned int mc_hash(uint64_t ino, uint64_t idx)
 {
 	return (unsigned int)(((ino * 0x9E3779B97F4A7C15ULL) ^ idx) *
 				      0xff51afd7ed558ccdULL >>
-			      51) %
-	       MCACHE_BUCKETS;
+			      48);
+}
+
+static struct mc_shard *mc_shard(struct dt_mcache *c, unsigned int h)
+{
+	return &c->sh[h % MCACHE_SHARDS];
 }
 
 static void lru_unlink(struct mc_ent *e)
@@ -240,7 +299,7 @@ static void lru_unlink(struct mc_ent *e)
 	e->next->prev = e->prev;
 }
 
-static void lru_front(struct dt_mcache *c, struct mc_ent *e)
+static void lru_front(struct mc_shard *c, struct mc_ent *e)
 {
 	e->next = c->lru.next;
 	e->prev = &c->lru;
@@ -248,9 +307,10 @@ static void lru_front(struct dt_mcache *c, struct mc_ent *e)
 	c->lru.next = e;
 }
 
-static struct mc_ent **mc_find(struct dt_mcache *c, uint64_t ino, uint64_t idx)
+static struct mc_ent **mc_find(struct mc_shard *c, unsigned int h, uint64_t ino,
+			       uint64_t idx)
 {
-	struct mc_ent **pp = &c->hash[mc_hash(ino, idx)];
+	struct mc_ent **pp = &c->hash[(h / MCACHE_SHARDS) % MCACHE_BUCKETS];
 
 	while (*pp && ((*pp)->ino != ino || (*pp)->idx != idx))
 		pp = &(*pp)->hnext;
@@ -260,16 +320,19 @@ static struct mc_ent **mc_find(struct dt_mcache *c, uint64_t ino, uint64_t idx)
 static int mc_get(struct dt_fs *fs, struct dt_inode *in, uint64_t idx,
 		  struct dt_map *out)
 {
-	struct dt_mcache *c = fs->mcache;
+	unsigned int h = mc_hash(in->ino, idx);
+	struct mc_shard *c = mc_shard(fs->mcache, h);
 	struct mc_ent *e;
 	int hit = 0;
 
 	pthread_mutex_lock(&c->lock);
-	e = *mc_find(c, in->ino, idx);
+	e = *mc_find(c, h, in->ino, idx);
 	if (e && e->gen == in->mapgen) {
 		*out = e->m;
-		lru_unlink(e);
-		lru_front(c, e);
+		if (c->lru.next != e) {
+			lru_unlink(e);
+			lru_front(c, e);
+		}
 		hit = 1;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -279,23 +342,24 @@ static int mc_get(struct dt_fs *fs, struct dt_inode *in, uint64_t idx,
 static void mc_put(struct dt_fs *fs, struct dt_inode *in, uint64_t idx,
 		   const struct dt_map *m)
 {
-	struct dt_mcache *c = fs->mcache;
+	unsigned int h = mc_hash(in->ino, idx);
+	struct mc_shard *c = mc_shard(fs->mcache, h);
 	struct mc_ent **pp, *e;
 
 	pthread_mutex_lock(&c->lock);
-	pp = mc_find(c, in->ino, idx);
+	pp = mc_find(c, h, in->ino, idx);
 	e = *pp;
 	if (e) {
 		lru_unlink(e);
-	} else if (c->n >= MCACHE_MAX) {
+	} else if (c->n >= MCACHE_MAX / MCACHE_SHARDS) {
 		/* reuse the least recently used entry */
 		struct mc_ent **old;
 
 		e = c->lru.prev;
 		lru_unlink(e);
-		old = mc_find(c, e->ino, e->idx);
+		old = mc_find(c, mc_hash(e->ino, e->idx), e->ino, e->idx);
 		*old = e->hnext;
-		pp = mc_find(c, in->ino, idx);
+		pp = mc_find(c, h, in->ino, idx);
 		e->hnext = NULL;
 		*pp = e;
 	} else {

@@ -32,6 +32,21 @@ int dt_op_alloc(struct dt_op *op, struct dt_inode *in, uint64_t n,
 void dt_op_free(struct dt_op *op, uint64_t pblk, uint64_t n);
 
 /*
+ * A write of whole blocks prepares them before it takes the inode lock
+ * (file.c): @n new blocks, outside any operation and epoch, which no map
+ * points to yet; they are written with the data, then adopted by the
+ * operation that commits the maps (its epoch is later than the data
+ * write, so a sync that makes that epoch durable has synced the data), or
+ * given back with dt_prep_put. After a crash in between they are free:
+ * the mount rebuilds the allocator from the maps.
+ */
+int dt_prep_blocks(struct dt_fs *fs, struct dt_inode *in, uint64_t n,
+		   struct dt_run *runs, int max);
+void dt_prep_put(struct dt_fs *fs, const struct dt_run *runs, int nr);
+/* The op gives them back if it fails; on -ENOMEM they are given back. */
+int dt_op_adopt(struct dt_op *op, const struct dt_run *runs, int nr);
+
+/*
  * Change slot @s of a file (its inode record @r) to @kind at @pblk with
  * @crc, in @op's epoch: keeps the fallback a power cut may need, frees the
  * old block unless the new slot keeps it, and counts st_blocks.

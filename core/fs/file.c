@@ -122,7 +122,7 @@ static int inline_convert(struct dt_fs *fs, struct dt_inode *in)
 	len = inline_get(fs, in, val);
 	if (len < 0)
 		return (int)len;
-	wb = rocksdb_writebatch_create();
+	wb = dt_batch_get();
 	dt_op_begin(fs, &op);
 	inline_put(wb, in, NULL, 0);
 	ret = write_locked(fs, wb, in, &op, &w, val, (size_t)len, 0);
@@ -136,7 +136,7 @@ static int inline_convert(struct dt_fs *fs, struct dt_inode *in)
 	dt_op_end(&op, !ret);
 	if (ret)
 		in->rec = save;
-	rocksdb_writebatch_destroy(wb);
+	dt_batch_put(wb);
 	return ret;
 }
 
@@ -410,6 +410,90 @@ out_free:
 	return ret;
 }
 
+/*
+ * A write of whole blocks (O_DIRECT's, writeback's pages) past the inline
+ * size: its new blocks are allocated and written, with their checksums,
+ * before the inode lock is taken (extent.h, dt_prep_blocks), so that
+ * concurrent writers of one file hold the lock only for their maps and
+ * the commit. 1 when prepared, 0 when the write takes the locked path.
+ */
+struct prep {
+	int nr;
+	struct dt_run runs[64];
+	struct wblocks wb;
+};
+
+static int prep_write(struct dt_fs *fs, struct dt_inode *in, struct prep *p,
+		      const char *buf, size_t size, uint64_t off)
+{
+	uint64_t nb = size >> BSHIFT, rused = 0;
+	int ri = 0;
+
+	p->nr = 0;
+	if (((off | size) & (BS - 1)) || nb > WRITE_INLINE ||
+	    off + size <= DT_INLINE_MAX || wblocks_init(&p->wb, nb))
+		return 0;
+	p->nr = dt_prep_blocks(fs, in, nb, p->runs, 64);
+	if (p->nr <= 0) {
+		p->nr = 0;
+		return 0; /* ENOSPC: the locked path answers (or fills
+			   * unwritten blocks) */
+	}
+	for (uint64_t i = 0; i < nb; i++) {
+		p->wb.src[i] = buf + (i << BSHIFT);
+		p->wb.target[i] = p->runs[ri].pblk + rused;
+		if (++rused == p->runs[ri].n) {
+			ri++;
+			rused = 0;
+		}
+		p->wb.crc[i] = dt_block_crc(p->wb.target[i], p->wb.src[i]);
+	}
+	if (write_runs(fs, &p->wb, nb)) {
+		dt_prep_put(fs, p->runs, p->nr);
+		p->nr = 0;
+		return 0;
+	}
+	return 1;
+}
+
+/* The maps of a prepared write into @batch (inode write-locked): 0, an
+ * error (the blocks given back), or 1 when a block of the range is
+ * unwritten (fallocated): the caller gives the blocks back and writes in
+ * place on the locked path. */
+static int write_prepared(struct dt_fs *fs, rocksdb_writebatch_t *batch,
+			  struct dt_inode *in, struct dt_op *op,
+			  struct dt_win *w, struct prep *p, size_t size,
+			  uint64_t off)
+{
+	uint64_t b0 = off >> BSHIFT, nb = size >> BSHIFT;
+	int ret = dt_win_load(fs, w, in, b0, b0 + nb - 1);
+
+	if (ret) {
+		dt_prep_put(fs, p->runs, p->nr);
+		return ret;
+	}
+	for (uint64_t i = 0; i < nb; i++) {
+		if (dt_win_slot(w, b0 + i)->kind == DT_SLOT_UNWRITTEN) {
+			dt_win_free(w);
+			return 1;
+		}
+	}
+	ret = dt_op_adopt(op, p->runs, p->nr);
+	if (ret) {
+		dt_win_free(w);
+		return ret;
+	}
+	for (uint64_t i = 0; i < nb; i++) {
+		dt_slot_set(op, &in->rec, dt_win_slot(w, b0 + i), DT_SLOT_DATA,
+			    p->wb.target[i], p->wb.crc[i]);
+		dt_win_dirty(w, b0 + i);
+	}
+	dt_win_put(w, batch);
+	if (off + size > in->rec.size)
+		in->rec.size = off + size;
+	return 0;
+}
+
 ssize_t dt_write(struct dt_fs *fs, uint64_t ino, const void *buf, size_t size,
 		 off_t off)
 {
@@ -418,7 +502,8 @@ ssize_t dt_write(struct dt_fs *fs, uint64_t ino, const void *buf, size_t size,
 	struct dt_irec save;
 	struct dt_win w = {0};
 	struct dt_op op;
-	int ret;
+	struct prep p;
+	int ret, prepared;
 
 	if (off < 0 || (uint64_t)off + size > (uint64_t)INT64_MAX)
 		return -EFBIG;
@@ -431,16 +516,31 @@ ssize_t dt_write(struct dt_fs *fs, uint64_t ino, const void *buf, size_t size,
 		dt_iput(fs, in);
 		return ret;
 	}
-	wb = rocksdb_writebatch_create();
+	prepared = !fs->readonly &&
+		   prep_write(fs, in, &p, buf, size, (uint64_t)off);
+	wb = dt_batch_get();
 	pthread_rwlock_wrlock(&in->lock);
+	if (prepared && is_inline(in)) {
+		dt_prep_put(fs, p.runs, p.nr);
+		prepared = 0;
+	}
 	/* a small file about to grow past its inline data: to a block first,
 	 * as an operation of its own */
-	ret = inline_fits(in, (uint64_t)off + size) ? 0
-						    : inline_convert(fs, in);
+	ret = prepared || inline_fits(in, (uint64_t)off + size)
+		      ? 0
+		      : inline_convert(fs, in);
 	save = in->rec;
 	dt_op_begin(fs, &op);
 	if (ret)
 		goto done;
+	if (prepared) {
+		ret = write_prepared(fs, wb, in, &op, &w, &p, size,
+				     (uint64_t)off);
+		if (ret != 1)
+			goto commit;
+		dt_prep_put(fs, p.runs, p.nr);
+		ret = 0;
+	}
 	if (inline_fits(in, (uint64_t)off + size)) {
 		ret = inline_write(fs, wb, in, buf, size, (uint64_t)off);
 		if (!ret) {
@@ -451,6 +551,7 @@ ssize_t dt_write(struct dt_fs *fs, uint64_t ino, const void *buf, size_t size,
 		goto done;
 	}
 	ret = write_locked(fs, wb, in, &op, &w, buf, size, (uint64_t)off);
+commit:
 	if (!ret) {
 		dt_touch_mc(&in->rec);
 		dt_put_irec(wb, ino, &in->rec);
@@ -464,7 +565,7 @@ done:
 	if (ret)
 		in->rec = save;
 	pthread_rwlock_unlock(&in->lock);
-	rocksdb_writebatch_destroy(wb);
+	dt_batch_put(wb);
 	dt_iput(fs, in);
 	return ret ? ret : (ssize_t)size;
 }
@@ -639,7 +740,7 @@ int dt_fallocate(struct dt_fs *fs, uint64_t ino, int mode, off_t off, off_t len)
 	ret = dt_iget(fs, ino, &in);
 	if (ret)
 		return ret;
-	wb = rocksdb_writebatch_create();
+	wb = dt_batch_get();
 	pthread_rwlock_wrlock(&in->lock);
 	/* a small file's data goes to a block first (an operation of its
 	 * own): ranges work on maps */
@@ -678,7 +779,7 @@ out:
 	if (ret)
 		in->rec = save;
 	pthread_rwlock_unlock(&in->lock);
-	rocksdb_writebatch_destroy(wb);
+	dt_batch_put(wb);
 	dt_iput(fs, in);
 	return ret;
 }

@@ -46,6 +46,19 @@ struct dt_inode {
 
 #define DT_HASH_SIZE 4096
 
+/* Names just looked up (namei.c): an entry is valid while it carries the
+ * current ns_gen, which every namespace change bumps. Zero-initialised
+ * (dt_fs is calloc'ed): glibc's PTHREAD_MUTEX_INITIALIZER is all zeros. */
+#define DT_DCACHE_SIZE 16
+struct dt_dcache {
+	pthread_mutex_t lock;
+	uint64_t ns_gen;
+	struct {
+		uint64_t dir, ino, gen;
+		char name[DT_NAME_MAX + 1];
+	} e[DT_DCACHE_SIZE];
+};
+
 struct dt_fs {
 	struct dt_store st;
 	int readonly;
@@ -54,6 +67,7 @@ struct dt_fs {
 	struct dt_inode *hash[DT_HASH_SIZE];
 
 	pthread_mutex_t ns_lock; /* serialises namespace changes */
+	struct dt_dcache dcache;
 	pthread_mutex_t ino_lock;
 	uint64_t next_ino;
 

@@ -58,6 +58,76 @@ static int dirent_get(struct dt_fs *fs, uint64_t dir, const char *name,
 	return ret;
 }
 
+/*
+ * The name cache (fs.h): the kernel looks a name up right before it
+ * unlinks it, so unlink finds the child in the cache instead of asking
+ * RocksDB again. A lookup reads ns_gen before its store read and fills an
+ * entry only if no namespace change committed since; every change bumps
+ * ns_gen after its commit (under ns_lock), which drops every entry.
+ */
+static struct dt_dcache *dcache_of(struct dt_fs *fs)
+{
+	return &fs->dcache;
+}
+
+static unsigned int dc_slot(uint64_t dir, const char *name)
+{
+	uint64_t h = dir * 0x9E3779B97F4A7C15ULL;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return (unsigned int)(h >> 32) % DT_DCACHE_SIZE;
+}
+
+/* Read without the lock: dc_insert checks it again under the lock. */
+static uint64_t dc_gen(struct dt_fs *fs)
+{
+	return __atomic_load_n(&dcache_of(fs)->ns_gen, __ATOMIC_ACQUIRE);
+}
+
+static void dc_insert(struct dt_fs *fs, uint64_t dir, const char *name,
+		      uint64_t ino, uint64_t gen)
+{
+	struct dt_dcache *c = dcache_of(fs);
+	unsigned int i = dc_slot(dir, name);
+
+	pthread_mutex_lock(&c->lock);
+	if (gen == c->ns_gen) {
+		c->e[i].dir = dir;
+		c->e[i].ino = ino;
+		c->e[i].gen = gen;
+		snprintf(c->e[i].name, sizeof(c->e[i].name), "%s", name);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Under ns_lock: the child @name of @dir if the cache knows it. */
+static int dc_find(struct dt_fs *fs, uint64_t dir, const char *name,
+		   uint64_t *ino)
+{
+	struct dt_dcache *c = dcache_of(fs);
+	unsigned int i = dc_slot(dir, name);
+	int hit;
+
+	pthread_mutex_lock(&c->lock);
+	hit = c->e[i].ino && c->e[i].gen == c->ns_gen && c->e[i].dir == dir &&
+	      !strcmp(c->e[i].name, name);
+	if (hit)
+		*ino = c->e[i].ino;
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+/* Under ns_lock, after a namespace change's commit (or its failure). */
+static void ns_changed(struct dt_fs *fs)
+{
+	struct dt_dcache *c = dcache_of(fs);
+
+	pthread_mutex_lock(&c->lock);
+	__atomic_store_n(&c->ns_gen, c->ns_gen + 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void dirent_put(rocksdb_writebatch_t *wb, uint64_t dir, const char *name,
 		       uint64_t ino, mode_t mode)
 {
@@ -112,16 +182,18 @@ int dt_lookup(struct dt_fs *fs, uint64_t parent, const char *name,
 	      struct stat *st)
 {
 	struct dt_inode *in;
-	uint64_t ino;
+	uint64_t ino, gen;
 	int ret = check_name(name);
 
 	if (ret)
 		return ret;
+	gen = dc_gen(fs);
 	ret = dirent_get(fs, parent, name, &ino);
 	if (ret == -ENOENT)
 		return missing_name(fs, parent);
 	if (ret)
 		return ret;
+	dc_insert(fs, parent, name, ino, gen);
 	ret = dt_iget(fs, ino, &in);
 	if (ret)
 		return ret == -ENOENT ? -EUCLEAN : ret;
@@ -218,7 +290,7 @@ static int make_node(struct dt_fs *fs, uint64_t parent, const char *name,
 		ret = -EMLINK;
 		goto out;
 	}
-	wb = rocksdb_writebatch_create();
+	wb = dt_batch_get();
 	ino = dt_alloc_ino(fs, wb);
 	r.mode = mode;
 	r.uid = uid;
@@ -231,7 +303,7 @@ static int make_node(struct dt_fs *fs, uint64_t parent, const char *name,
 	if (!link && (dir->rec.flags & DT_IF_XATTR)) {
 		ret = dt_acl_inherit(fs, wb, dir, ino, &r);
 		if (ret) {
-			rocksdb_writebatch_destroy(wb);
+			dt_batch_put(wb);
 			goto out;
 		}
 	}
@@ -254,7 +326,8 @@ static int make_node(struct dt_fs *fs, uint64_t parent, const char *name,
 	dt_touch_mc(&dir->rec);
 	dt_put_irec(wb, parent, &dir->rec);
 	ret = dt_store_commit(&fs->st, wb, 0);
-	rocksdb_writebatch_destroy(wb);
+	ns_changed(fs);
+	dt_batch_put(wb);
 	if (ret)
 		goto out;
 	pthread_rwlock_unlock(&dir->lock);
@@ -405,7 +478,7 @@ int dt_link(struct dt_fs *fs, uint64_t ino, uint64_t newparent,
 		ret = ret ? ret : -EEXIST;
 		goto out;
 	}
-	wb = rocksdb_writebatch_create();
+	wb = dt_batch_get();
 	in->rec.nlink++;
 	dt_touch_c(&in->rec);
 	dt_touch_mc(&dir->rec);
@@ -413,7 +486,8 @@ int dt_link(struct dt_fs *fs, uint64_t ino, uint64_t newparent,
 	dt_put_irec(wb, newparent, &dir->rec);
 	dirent_put(wb, newparent, newname, ino, in->rec.mode);
 	ret = dt_store_commit(&fs->st, wb, 0);
-	rocksdb_writebatch_destroy(wb);
+	ns_changed(fs);
+	dt_batch_put(wb);
 out:
 	if (ret) {
 		in->rec = isave;
@@ -467,6 +541,34 @@ static void drop_link(rocksdb_writebatch_t *wb, struct dt_inode *in)
 				       "", 0);
 }
 
+/*
+ * The records of @in (write-locked, claimed), which loses its last name
+ * in @wb, deleted into @wb within @op: what dt_idelete deletes, less the
+ * tombstones of records it cannot have (each one a memtable entry): an
+ * inline record without DT_IF_INLINE, a symlink target of a non-symlink,
+ * an orphan record (drop_link puts one only with the last name, and an
+ * inode without a name cannot lose one). Its inode record is not put
+ * before it is deleted either.
+ */
+static int delete_last(struct dt_fs *fs, rocksdb_writebatch_t *wb,
+		       struct dt_inode *in, struct dt_op *op)
+{
+	char k[DT_KEY_MAX];
+	int ret = 0;
+
+	if (in->rec.blocks)
+		ret = dt_truncate_locked(fs, wb, in, 0, op);
+	if (!ret && (in->rec.flags & DT_IF_INLINE))
+		rocksdb_writebatch_delete(wb, k,
+					  dt_key(k, DT_K_INLINE, in->ino));
+	if (!ret && (in->rec.flags & DT_IF_XATTR))
+		ret = dt_delete_keys(fs, wb, DT_K_XATTR, in->ino);
+	rocksdb_writebatch_delete(wb, k, dt_key(k, DT_K_INODE, in->ino));
+	if (S_ISLNK(in->rec.mode))
+		rocksdb_writebatch_delete(wb, k, dt_key(k, DT_K_LINK, in->ino));
+	return ret;
+}
+
 static int remove_entry(struct dt_fs *fs, uint64_t parent, const char *name,
 			int want_dir)
 {
@@ -483,7 +585,10 @@ static int remove_entry(struct dt_fs *fs, uint64_t parent, const char *name,
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&fs->ns_lock);
-	ret = dirent_get(fs, parent, name, &ino);
+	/* the kernel looked the name up just before: mostly a cache hit */
+	ret = dc_find(fs, parent, name, &ino)
+		      ? 0
+		      : dirent_get(fs, parent, name, &ino);
 	if (ret == -ENOENT)
 		ret = S_ISDIR(dir->rec.mode) ? -ENOENT : -ENOTDIR;
 	if (ret)
@@ -498,27 +603,32 @@ static int remove_entry(struct dt_fs *fs, uint64_t parent, const char *name,
 	ret = may_remove(fs, want_dir, in->rec.mode, ino);
 	if (ret)
 		goto out;
-	wb = rocksdb_writebatch_create();
+	wb = dt_batch_get();
 	dirent_del(wb, parent, name);
-	drop_link(wb, in);
 	if (want_dir)
 		dir->rec.nlink--;
 	dt_touch_mc(&dir->rec);
 	dt_put_irec(wb, parent, &dir->rec);
 	/* the last name of an inode no one has open: everything of it goes
 	 * in this batch, no orphan record and no second batch at forget */
-	if (in->rec.nlink == 0 && !fs->readonly && dt_iclaim(fs, in)) {
+	if ((S_ISDIR(in->rec.mode) || in->rec.nlink <= 1) && !fs->readonly &&
+	    dt_iclaim(fs, in)) {
+		in->rec.nlink = 0;
+		dt_touch_c(&in->rec);
 		dt_op_begin(fs, &op);
 		in_op = 1;
-		ret = dt_idelete(fs, wb, in, &op);
+		ret = delete_last(fs, wb, in, &op);
+	} else {
+		drop_link(wb, in);
 	}
 	if (!ret)
 		ret = dt_store_commit(&fs->st, wb, 1);
+	ns_changed(fs);
 	if (in_op)
 		dt_op_end(&op, !ret);
 	if (ret && in_op)
 		dt_iunclaim(fs, in);
-	rocksdb_writebatch_destroy(wb);
+	dt_batch_put(wb);
 out:
 	if (ret) {
 		in->rec = isave;
@@ -644,7 +754,7 @@ int dt_rename(struct dt_fs *fs, uint64_t parent, const char *name,
 		if (ret)
 			goto unlock;
 	}
-	wb = rocksdb_writebatch_create();
+	wb = dt_batch_get();
 	if (flags & RENAME_EXCHANGE) {
 		dirent_put(wb, parent, name, dino, dst->rec.mode);
 		dirent_put(wb, newparent, newname, sino, src->rec.mode);
@@ -700,7 +810,8 @@ int dt_rename(struct dt_fs *fs, uint64_t parent, const char *name,
 		dt_put_irec(wb, newparent, &dd->rec);
 	}
 	ret = dt_store_commit(&fs->st, wb, 1);
-	rocksdb_writebatch_destroy(wb);
+	ns_changed(fs);
+	dt_batch_put(wb);
 unlock:
 	for (int i = nlk - 1; i >= 0; i--) {
 		if (ret)

@@ -31,6 +31,9 @@
 #define COMMIT_DATA_BYTES (1ULL << 30)
 #define COMMIT_DEFERRED_BLOCKS (64ULL << 20 >> DT_BLOCK_SHIFT)
 
+/* Largest RocksDB memtable (open_options). */
+#define MEMTABLE_MAX (8ULL << 20)
+
 static uint64_t now_ns(void)
 {
 	struct timespec t;
@@ -230,6 +233,53 @@ int dt_store_space(struct dt_store *st, uint64_t bytes, int frees)
 }
 
 /* ---- commits and syncs ------------------------------------------------- */
+
+/* Each thread keeps one cleared batch; a batch larger than BATCH_KEEP
+ * (a big truncate's) is not kept, so an idle thread holds little. */
+#define BATCH_KEEP (64u << 10)
+
+static pthread_key_t batch_key;
+static pthread_once_t batch_once = PTHREAD_ONCE_INIT;
+static __thread rocksdb_writebatch_t *batch_spare;
+
+static void batch_key_free(void *wb)
+{
+	rocksdb_writebatch_destroy(wb);
+}
+
+static void batch_key_init(void)
+{
+	/* without a key the spare would leak at thread exit: keep none */
+	if (pthread_key_create(&batch_key, batch_key_free))
+		batch_key = (pthread_key_t)-1;
+}
+
+rocksdb_writebatch_t *dt_batch_get(void)
+{
+	rocksdb_writebatch_t *wb = batch_spare;
+
+	if (!wb)
+		return rocksdb_writebatch_create();
+	batch_spare = NULL;
+	return wb;
+}
+
+void dt_batch_put(rocksdb_writebatch_t *wb)
+{
+	size_t len;
+
+	pthread_once(&batch_once, batch_key_init);
+	rocksdb_writebatch_data(wb, &len);
+	if (batch_spare || len > BATCH_KEEP || batch_key == (pthread_key_t)-1) {
+		rocksdb_writebatch_destroy(wb);
+	} else {
+		rocksdb_writebatch_clear(wb);
+		batch_spare = wb;
+	}
+	/* the key names what the thread's exit frees: the spare only */
+	if (batch_key != (pthread_key_t)-1)
+		pthread_setspecific(batch_key, batch_spare);
+}
 
 int dt_store_commit(struct dt_store *st, rocksdb_writebatch_t *wb, int frees)
 {
@@ -737,11 +787,16 @@ static int open_options(struct dt_store *st, char *err, size_t errlen)
 	 * dropping every later (acknowledged) operation, as RocksDB's
 	 * default point-in-time recovery would. */
 	rocksdb_options_set_wal_recovery_mode(st->opts, 0);
-	/* Memtables stay well inside the space reserve. */
+	/* Memtables stay well inside the space reserve, and small: every
+	 * write inserts its map and inode record into a skiplist of all
+	 * versions since the last flush, and in a 64 MiB one (100k entries
+	 * of 4 KiB writes) the search for the insert point missing the CPU
+	 * cache was a sixth of a write's CPU time; with 8 MiB a 4 KiB random
+	 * write costs about 15% less CPU, flushes included. */
 	rocksdb_options_set_write_buffer_size(
-		st->opts, st->space_reserve / 4 < (64 << 20)
+		st->opts, st->space_reserve / 4 < (MEMTABLE_MAX)
 				  ? (size_t)st->space_reserve / 4
-				  : (size_t)64 << 20);
+				  : (size_t)MEMTABLE_MAX);
 	rocksdb_options_set_max_write_buffer_number(st->opts, 3);
 	rocksdb_options_increase_parallelism(st->opts, 2);
 	rocksdb_options_set_keep_log_file_num(st->opts, 2);

@@ -100,6 +100,12 @@ int dt_store_commit(struct dt_store *st, rocksdb_writebatch_t *wb, int frees);
  * operation about to commit)? 0 or -ENOSPC. */
 int dt_store_space(struct dt_store *st, uint64_t bytes, int frees);
 int dt_store_avail(struct dt_store *st, uint64_t *avail);
+/* A write batch for one operation, empty: the calling thread's own, reused
+ * (no allocation on the hot path), or a new one when that is in use (an
+ * operation inside another). Give it back with dt_batch_put, never
+ * rocksdb_writebatch_destroy. */
+rocksdb_writebatch_t *dt_batch_get(void);
+void dt_batch_put(rocksdb_writebatch_t *wb);
 /* Everything committed so far durable (group commit). */
 int dt_store_sync(struct dt_store *st);
 
