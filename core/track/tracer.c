@@ -1014,7 +1014,7 @@ again:
 		snprintf(why, whylen, "cannot start poll thread");
 		goto fail;
 	}
-	if (!conf->observer)
+	if (!conf->observer && getenv("DTFS_DEBUG_BPF"))
 		fprintf(stderr,
 			"dtfs: tracer: a user write fault's dirtying "
 			"is known %s\n",
