@@ -83,7 +83,8 @@ interrupt_at() { # HEADING OUTDIR
 	kill -INT -- -"$pg"
 	wait $p || rc=$?
 	[ $rc -eq 130 ] || fail "demo interrupted at '$1': exit $rc, expected 130: $(tail -n 5 "$T/int.err")"
-	grep -q "stopped" "$T/int.err" || fail "the interrupted demo does not say it stopped"
+	grep -q "stopped" "$T/int.err" ||
+		fail "the demo interrupted at '$1' does not say it stopped: $(tail -n 5 "$T/int.err" | tr '\n' '|')"
 	[ -z "$(left)" ] || fail "left behind after SIGINT at '$1': $(left)"
 }
 interrupt_at "== 3\\." "$T/out2"
