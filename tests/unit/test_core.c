@@ -1963,35 +1963,45 @@ static void chmod_to(uint64_t ino, mode_t mode)
 	ck_assert_int_eq(dt_setattr(fs, ino, &in, DT_SET_MODE, NULL), 0);
 }
 
-START_TEST(test_remove_privs)
+/* the callers of the set-ID tests: a user outside group 500, a member of
+ * it, root; and their file "f", group 500, with @mode */
+static const struct dt_cred priv_user = {
+	.uid = 1000, .gid = 1000, .in_group = never_member};
+static const struct dt_cred priv_member = {
+	.uid = 1000, .gid = 1000, .in_group = member_of_500};
+static const struct dt_cred priv_root = {.uid = 0, .gid = 0};
+
+static uint64_t privs_file(mode_t mode)
 {
-	struct dt_cred user = {
-		.uid = 1000, .gid = 1000, .in_group = never_member};
-	struct dt_cred member = {
-		.uid = 1000, .gid = 1000, .in_group = member_of_500};
-	struct dt_cred root = {.uid = 0, .gid = 0};
 	struct stat st;
-	uint64_t f, d;
 
 	ck_assert_int_eq(
 		dt_mknod(fs, DT_ROOT_INO, "f", S_IFREG | 0666, 0, 0, 500, &st),
 		0);
-	f = st.st_ino;
-	chmod_to(f, 06666);
-	ck_assert_int_eq(dt_remove_privs(fs, f, &root), 0);
+	chmod_to(st.st_ino, mode);
+	return st.st_ino;
+}
+
+START_TEST(test_remove_privs)
+{
+	const struct dt_cred *user = &priv_user, *member = &priv_member,
+			     *root = &priv_root;
+	uint64_t f = privs_file(06666), d;
+
+	ck_assert_int_eq(dt_remove_privs(fs, f, root), 0);
 	ck_assert_uint_eq(mode_of(f), 06666);
 	/* a member keeps SGID without group exec */
-	ck_assert_int_eq(dt_remove_privs(fs, f, &member), S_ISUID);
+	ck_assert_int_eq(dt_remove_privs(fs, f, member), S_ISUID);
 	ck_assert_uint_eq(mode_of(f), 02666);
-	ck_assert_int_eq(dt_remove_privs(fs, f, &user), S_ISGID);
+	ck_assert_int_eq(dt_remove_privs(fs, f, user), S_ISGID);
 	ck_assert_uint_eq(mode_of(f), 0666);
 	chmod_to(f, 02676); /* group exec: a real SGID, members lose it too */
-	ck_assert_int_eq(dt_remove_privs(fs, f, &member), S_ISGID);
+	ck_assert_int_eq(dt_remove_privs(fs, f, member), S_ISGID);
 	ck_assert_uint_eq(mode_of(f), 0676);
-	ck_assert_int_eq(dt_remove_privs(fs, f, &user), 0);
+	ck_assert_int_eq(dt_remove_privs(fs, f, user), 0);
 	d = mkd(DT_ROOT_INO, "d");
 	chmod_to(d, 02777); /* directories keep theirs */
-	ck_assert_int_eq(dt_remove_privs(fs, d, &user), 0);
+	ck_assert_int_eq(dt_remove_privs(fs, d, user), 0);
 	ck_assert_uint_eq(mode_of(d), 02777);
 }
 END_TEST
@@ -2000,30 +2010,21 @@ END_TEST
  * caller is neither in the group nor privileged; non-directories */
 START_TEST(test_chown_privs)
 {
-	struct dt_cred user = {
-		.uid = 1000, .gid = 1000, .in_group = never_member};
-	struct dt_cred member = {
-		.uid = 1000, .gid = 1000, .in_group = member_of_500};
-	struct dt_cred root = {.uid = 0, .gid = 0};
-	struct stat st;
-	uint64_t f, d;
+	const struct dt_cred *user = &priv_user, *member = &priv_member,
+			     *root = &priv_root;
+	uint64_t f = privs_file(06755), d;
 
-	ck_assert_int_eq(
-		dt_mknod(fs, DT_ROOT_INO, "f", S_IFREG | 0666, 0, 0, 500, &st),
-		0);
-	f = st.st_ino;
-	chmod_to(f, 06755);
-	ck_assert_int_eq(dt_chown_privs(fs, f, &root), S_ISUID | S_ISGID);
+	ck_assert_int_eq(dt_chown_privs(fs, f, root), S_ISUID | S_ISGID);
 	ck_assert_uint_eq(mode_of(f), 0755);
 	chmod_to(f, 06644);
-	ck_assert_int_eq(dt_chown_privs(fs, f, &root), S_ISUID);
+	ck_assert_int_eq(dt_chown_privs(fs, f, root), S_ISUID);
 	ck_assert_uint_eq(mode_of(f), 02644);
-	ck_assert_int_eq(dt_chown_privs(fs, f, &member), 0);
-	ck_assert_int_eq(dt_chown_privs(fs, f, &user), S_ISGID);
+	ck_assert_int_eq(dt_chown_privs(fs, f, member), 0);
+	ck_assert_int_eq(dt_chown_privs(fs, f, user), S_ISGID);
 	ck_assert_uint_eq(mode_of(f), 0644);
 	d = mkd(DT_ROOT_INO, "d");
 	chmod_to(d, 06777);
-	ck_assert_int_eq(dt_chown_privs(fs, d, &user), 0);
+	ck_assert_int_eq(dt_chown_privs(fs, d, user), 0);
 	ck_assert_uint_eq(mode_of(d), 06777);
 }
 END_TEST
