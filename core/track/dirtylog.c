@@ -435,7 +435,9 @@ const struct dt_log_hdr *dt_log_reader_hdr(struct dt_log_reader *rd)
 }
 
 /* The record at @off into @buf: 1 if whole and its CRC matches, 0 if
- * not a record, -1 if the file ends before a whole record. */
+ * not a record, -1 if the file ends before a record header. A length
+ * that runs past the end is "not a record" too: inside damage, any 8
+ * bytes can look like a header, and a good record may still follow. */
 static int rec_at(struct dt_log_reader *rd, uint64_t off, char *buf)
 {
 	uint32_t len, crc;
@@ -451,7 +453,7 @@ static int rec_at(struct dt_log_reader *rd, uint64_t off, char *buf)
 	if (len < sizeof(struct dt_rec) || len > DT_REC_MAX || len % 8)
 		return 0;
 	if (fread(buf + 8, 1, len - 8, rd->f) != len - 8)
-		return -1;
+		return 0;
 	return dt_crc32c(0, buf + 8, len - 8) == crc;
 }
 

@@ -473,6 +473,32 @@ START_TEST(test_log_torn_and_garbage)
 		close(fd);
 		ck_assert_int_eq(count_records(path, &status), 99);
 		ck_assert_int_eq(status, DT_READ_END);
+		/* a damaged length that runs past the end of the file is
+		 * damage, not a torn tail, while a good record follows */
+		write_log(path, 100);
+		ck_assert_int_eq(
+			dt_log_reader_open(path, &rd, err, sizeof(err)), 0);
+		for (off51 = 0; off51 == 0;) {
+			uint64_t off = dt_log_reader_offset(rd);
+
+			ck_assert_int_eq(dt_log_read(rd, &r, text), DT_READ_OK);
+			if (r.seq == 99)
+				off51 = off; /* now record 99's */
+		}
+		dt_log_reader_close(rd);
+		fd = open(path, O_WRONLY);
+		ck_assert_int_eq(
+			pwrite(fd, "\x00\x10\x00\x00", 4, (off_t)off51), 4);
+		close(fd);
+		ck_assert_int_eq(
+			dt_log_reader_open(path, &rd, err, sizeof(err)), 0);
+		n = 0;
+		while ((status = dt_log_read(rd, &r, text)) == DT_READ_OK)
+			n++;
+		ck_assert_int_eq(status, DT_READ_END);
+		ck_assert_uint_eq(n, 99);
+		ck_assert_uint_gt(dt_log_reader_skipped(rd, NULL), 0);
+		dt_log_reader_close(rd);
 	}
 	/* not a log at all */
 	fd = open(path, O_WRONLY | O_TRUNC);
