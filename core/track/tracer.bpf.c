@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The dtfs kernel tracer: page-cache events of one superblock, into a ring
- * buffer. Tracepoints only (tp_btf and classic): fentry and kprobes are not
+ * buffer. Tracepoints only (tp_btf): fentry and kprobes are not
  * available on the machines dtfs targets.
  *
  * A record is written inside the tracepoint, before the kernel goes on to
@@ -154,8 +154,22 @@ static __always_inline void *reserve(unsigned long long size)
 	return e;
 }
 
-/* the folio's first flags word and its size in pages, on kernels whose
- * struct folio differs (CO-RE) */
+/*
+ * Reads from a tp_btf program's arguments are direct loads (the verifier
+ * makes them fault-safe), not bpf_probe_read_kernel calls: every program
+ * runs for every page-cache event on the machine, the store's own disk
+ * I/O included, and a helper call per field was most of what an event of
+ * another superblock cost.
+ */
+/* the folio's first flags word: an unsigned long on every kernel, typed
+ * memdesc_flags_t since 6.17 */
+static __always_inline unsigned long folio_flags(struct folio *folio)
+{
+	return *(unsigned long *)folio;
+}
+
+/* the folio's size in pages, on kernels whose struct folio differs
+ * (CO-RE) */
 struct folio___nr_new {
 	unsigned int _nr_pages;
 } __attribute__((preserve_access_index));
@@ -176,6 +190,20 @@ static __always_inline unsigned long long folio_pages(struct folio *f,
 	if (bpf_core_field_exists(struct folio___nr_old, _folio_nr_pages))
 		return BPF_CORE_READ((struct folio___nr_old *)f,
 				     _folio_nr_pages);
+	return 1;
+}
+
+static __always_inline int watched(struct address_space *mapping,
+				   unsigned long long *ino)
+{
+	struct inode *host;
+
+	if (!mapping)
+		return 0;
+	host = mapping->host;
+	if (!host || host->i_sb->s_dev != target_dev)
+		return 0;
+	*ino = host->i_ino;
 	return 1;
 }
 
@@ -287,18 +315,14 @@ SEC("tp_btf/writeback_dirty_folio")
 int BPF_PROG(dt_dirty, struct folio *folio, struct address_space *mapping)
 {
 	unsigned long long stack[DT_KSTACK_MAX];
-	unsigned long long size = DT_KEV_DIRTY_SIZE, first;
+	unsigned long long size = DT_KEV_DIRTY_SIZE, first, ino;
 	struct dt_kevent_dirty *d;
-	unsigned long fl = 0;
+	unsigned long fl;
 	unsigned int depth = stack_depth;
 	int prio = DT_KPRIO_NONE, fault;
-	struct inode *host;
 	long n;
 
-	if (!mapping)
-		return 0;
-	host = BPF_CORE_READ(mapping, host);
-	if (!host || BPF_CORE_READ(host, i_sb, s_dev) != target_dev)
+	if (!watched(mapping, &ino))
 		return 0;
 	if (depth > DT_KSTACK_MAX)
 		depth = DT_KSTACK_MAX;
@@ -329,11 +353,10 @@ record:
 	d = reserve(size);
 	if (!d)
 		return 0;
-	bpf_probe_read_kernel(&fl, sizeof(fl), folio); /* page flags word */
-	first = BPF_CORE_READ(folio, index);
-	fill(&d->e, size == sizeof(*d) ? DT_KEV_DIRTY_STACK : DT_KEV_DIRTY,
-	     BPF_CORE_READ(host, i_ino), first,
-	     first + folio_pages(folio, fl) - 1);
+	fl = folio_flags(folio);
+	first = folio->index;
+	fill(&d->e, size == sizeof(*d) ? DT_KEV_DIRTY_STACK : DT_KEV_DIRTY, ino,
+	     first, first + folio_pages(folio, fl) - 1);
 	d->prio = prio;
 	d->flags =
 		fl & (1UL << bpf_core_enum_value(enum pageflags, PG_writeback))
@@ -349,80 +372,72 @@ record:
 	return 0;
 }
 
-static __always_inline int
-cache_op(struct trace_event_raw_mm_filemap_op_page_cache *tp, unsigned int type)
+/*
+ * Page-cache add, delete, fault and map-pages: tp_btf, not classic
+ * tracepoints. A classic one formats its trace record into a perf buffer
+ * before the program runs; a mmap workload that faults pages in and drops
+ * them pays that on every page, twice.
+ */
+static __always_inline int cache_op(struct folio *folio, unsigned int type)
 {
+	unsigned long long ino;
 	struct dt_kevent *e;
-	unsigned int order = 0;
+	unsigned long fl;
 
-	if (tp->s_dev != target_dev)
+	if (!watched(folio->mapping, &ino))
 		return 0;
-	if (bpf_core_field_exists(tp->order))
-		order = tp->order & 31;
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	fill(e, type, tp->i_ino, tp->index, 1ULL << order);
+	fl = folio_flags(folio);
+	fill(e, type, ino, folio->index, folio_pages(folio, fl));
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
 }
 
-SEC("tracepoint/filemap/mm_filemap_add_to_page_cache")
-int dt_add(struct trace_event_raw_mm_filemap_op_page_cache *tp)
+SEC("tp_btf/mm_filemap_add_to_page_cache")
+int BPF_PROG(dt_add, struct folio *folio)
 {
-	return cache_op(tp, DT_KEV_ADD);
+	return cache_op(folio, DT_KEV_ADD);
 }
 
-SEC("tracepoint/filemap/mm_filemap_delete_from_page_cache")
-int dt_del(struct trace_event_raw_mm_filemap_op_page_cache *tp)
+SEC("tp_btf/mm_filemap_delete_from_page_cache")
+int BPF_PROG(dt_del, struct folio *folio)
 {
-	return cache_op(tp, DT_KEV_DEL);
+	return cache_op(folio, DT_KEV_DEL);
 }
 
-/* filemap:mm_filemap_fault and mm_filemap_map_pages are not on every
- * kernel (6.1 has neither): named layouts here, so that their programs
- * load only where the tracepoints exist */
-struct dt_fault_tp {
-	unsigned long long common;
-	unsigned long i_ino;
-	unsigned int s_dev;
-	unsigned long index;
-};
-
-SEC("tracepoint/filemap/mm_filemap_fault")
-int dt_fault(struct dt_fault_tp *tp)
+/* mm_filemap_fault and mm_filemap_map_pages are not on every kernel (6.1
+ * has neither): their programs load only where the tracepoints exist */
+SEC("tp_btf/mm_filemap_fault")
+int BPF_PROG(dt_fault, struct address_space *mapping, unsigned long index)
 {
+	unsigned long long ino;
 	struct dt_kevent *e;
 
-	if (tp->s_dev != target_dev)
+	if (!watched(mapping, &ino))
 		return 0;
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	fill(e, DT_KEV_FAULT, tp->i_ino, tp->index, tp->index);
+	fill(e, DT_KEV_FAULT, ino, index, index);
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
 }
 
-struct dt_map_pages_tp {
-	unsigned long long common;
-	unsigned long i_ino;
-	unsigned int s_dev;
-	unsigned long index;
-	unsigned long last_index;
-};
-
-SEC("tracepoint/filemap/mm_filemap_map_pages")
-int dt_map_pages(struct dt_map_pages_tp *tp)
+SEC("tp_btf/mm_filemap_map_pages")
+int BPF_PROG(dt_map_pages, struct address_space *mapping, unsigned long index,
+	     unsigned long last_index)
 {
+	unsigned long long ino;
 	struct dt_kevent *e;
 
-	if (tp->s_dev != target_dev)
+	if (!watched(mapping, &ino))
 		return 0;
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	fill(e, DT_KEV_MAP_PAGES, tp->i_ino, tp->index, tp->last_index);
+	fill(e, DT_KEV_MAP_PAGES, ino, index, last_index);
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
 }
