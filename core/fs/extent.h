@@ -76,6 +76,10 @@ struct dt_win {
 
 int dt_win_load(struct dt_fs *fs, struct dt_win *w, struct dt_inode *in,
 		uint64_t first, uint64_t last);
+/* A reader's copy of the slots of blocks [@first, @last], which lie in one
+ * map; @in's lock held (shared is enough). */
+int dt_slots_get(struct dt_fs *fs, struct dt_inode *in, uint64_t first,
+		 uint64_t last, struct dt_slot *out);
 static inline struct dt_slot *dt_win_slot(struct dt_win *w, uint64_t lblk)
 {
 	return &w->m[(lblk >> DT_MAP_SHIFT) - w->first]

@@ -162,11 +162,13 @@ static int flush_run(struct dt_fs *fs, uint64_t ino, struct read_run *r)
 ssize_t dt_read(struct dt_fs *fs, uint64_t ino, void *buf, size_t size,
 		off_t off)
 {
+	struct dt_slot slots[DT_MAP_SLOTS];
 	struct dt_inode *in;
 	struct dt_win w;
 	struct read_run run;
-	uint64_t pos = (uint64_t)off, end;
+	uint64_t pos = (uint64_t)off, end, first, last;
 	ssize_t ret;
+	int one;
 
 	if (off < 0)
 		return -EINVAL;
@@ -200,16 +202,22 @@ ssize_t dt_read(struct dt_fs *fs, uint64_t ino, void *buf, size_t size,
 		memset((char *)buf + c, 0, end - pos - c);
 		goto out;
 	}
-	ret = dt_win_load(fs, &w, in, pos >> BSHIFT, (end - 1) >> BSHIFT);
+	first = pos >> BSHIFT;
+	last = (end - 1) >> BSHIFT;
+	/* within one map (every read up to 64 KiB that does not cross
+	 * one): only the slots it needs */
+	one = first >> DT_MAP_SHIFT == last >> DT_MAP_SHIFT;
+	ret = one ? dt_slots_get(fs, in, first, last, slots)
+		  : dt_win_load(fs, &w, in, first, last);
 	if (ret)
 		goto out;
-	for (uint64_t b = pos >> BSHIFT; b <= (end - 1) >> BSHIFT && !ret;
-	     b++) {
+	for (uint64_t b = first; b <= last && !ret; b++) {
 		uint64_t bs = b << BSHIFT;
 		size_t a = pos > bs ? (size_t)(pos - bs) : 0;
 		size_t z = end - bs < BS ? (size_t)(end - bs) : BS;
 		char *dst = (char *)buf + (bs + a - pos);
-		struct dt_slot *s = dt_win_slot(&w, b);
+		struct dt_slot *s =
+			one ? &slots[b - first] : dt_win_slot(&w, b);
 
 		if (s->kind == DT_SLOT_DATA && a == 0 && z == BS) {
 			/* a whole block: straight into the caller's buffer,
@@ -243,7 +251,8 @@ ssize_t dt_read(struct dt_fs *fs, uint64_t ino, void *buf, size_t size,
 	}
 	if (!ret)
 		ret = flush_run(fs, ino, &run);
-	dt_win_free(&w);
+	if (!one)
+		dt_win_free(&w);
 out:
 	pthread_rwlock_unlock(&in->lock);
 	dt_iput(fs, in);
