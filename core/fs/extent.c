@@ -317,28 +317,6 @@ static struct mc_ent **mc_find(struct mc_shard *c, unsigned int h, uint64_t ino,
 	return pp;
 }
 
-static int mc_get(struct dt_fs *fs, struct dt_inode *in, uint64_t idx,
-		  struct dt_map *out)
-{
-	unsigned int h = mc_hash(in->ino, idx);
-	struct mc_shard *c = mc_shard(fs->mcache, h);
-	struct mc_ent *e;
-	int hit = 0;
-
-	pthread_mutex_lock(&c->lock);
-	e = *mc_find(c, h, in->ino, idx);
-	if (e && e->gen == in->mapgen) {
-		*out = e->m;
-		if (c->lru.next != e) {
-			lru_unlink(e);
-			lru_front(c, e);
-		}
-		hit = 1;
-	}
-	pthread_mutex_unlock(&c->lock);
-	return hit;
-}
-
 /* Slots [@from, @from + @n) of map @idx into @out if the cache has the
  * map: a reader copies the 32 bytes a block needs, not the 512 of its map
  * (for a random 4 KiB read, a copy from a cold entry was most of what
@@ -363,6 +341,12 @@ static int mc_get_slots(struct dt_fs *fs, struct dt_inode *in, uint64_t idx,
 	}
 	pthread_mutex_unlock(&c->lock);
 	return hit;
+}
+
+static int mc_get(struct dt_fs *fs, struct dt_inode *in, uint64_t idx,
+		  struct dt_map *out)
+{
+	return mc_get_slots(fs, in, idx, 0, DT_MAP_SLOTS, out->s);
 }
 
 static void mc_put(struct dt_fs *fs, struct dt_inode *in, uint64_t idx,
