@@ -17,6 +17,11 @@
 /* dt_kevent_dirty.prio when no decider is on the stack ("other") */
 #define DT_KPRIO_NONE 0x7fffffff
 
+/* the longest run of pages one record carries (tracer.bpf.c, runs; the
+ * reader's own coalescing keeps to it too): far below what dtfs-log
+ * replays (DT_REPLAY_MAX_PAGES) */
+#define DT_RUN_MAX_PAGES 4096
+
 enum dt_kev_type {
 	DT_KEV_DIRTY = 1, /* classified in the kernel */
 	DT_KEV_DIRTY_STACK, /* with its stack: "other", or debugging */

@@ -15,7 +15,8 @@
  * Cheap on the hot path: the stack is classified here, against the decider
  * symbols' address ranges the loader found in kallsyms (`deciders'), so a
  * dirtying costs one small record; only a stack no decider explains
- * ("other") carries its frames to user space. Records do not wake the
+ * ("other") carries its frames to user space; events on adjacent pages
+ * become one record (runs, below). Records do not wake the
  * reader one by one: it is woken when `wake_bytes' are waiting, polls on
  * a timer otherwise, and a writepage drains synchronously anyway.
  */
@@ -39,6 +40,8 @@ const volatile unsigned int user_classify = 0;
 const volatile unsigned int send_stacks = 0;
 /* wake the reader once this much is waiting; 0: on every record */
 const volatile unsigned long long wake_bytes = 256 << 10;
+/* 1: runs of adjacent pages become one record here (below) */
+const volatile unsigned int kernel_runs = 1;
 
 /* records the ring buffer had no room for: user space stops trusting the
  * model's view of write-notify once this moves */
@@ -152,6 +155,164 @@ static __always_inline void *reserve(unsigned long long size)
 	if (!e)
 		__sync_fetch_and_add(&dropped, 1);
 	return e;
+}
+
+/*
+ * Runs. A sequential store through a mapping dirties one page a fault,
+ * readahead adds and fadvise or truncate deletes one folio after another:
+ * events of one kind, inode and task on adjacent pages. Each CPU keeps its
+ * open run here, and one record goes to the ring when an event that does
+ * not extend it comes on that CPU, when the run reaches DT_RUN_MAX_PAGES,
+ * or when user space asks (dt_flush, run on every CPU before a mark and on
+ * the reader's timer). Per CPU, so the events of a CPU stay in order and
+ * the hot path takes no lock; a run is counted in `produced' when it is
+ * written, and a mark is taken only after every CPU's run was written, so
+ * a consumer that reaches the mark has still seen every event that
+ * happened before it (dtfs(7), ORDER).
+ *
+ * `busy': a program on this CPU is inside the run. Only an interrupt can
+ * nest (tracepoint programs run with preemption off, and dt_flush runs in
+ * an IPI on the run's CPU), and a nested program finishes before the one
+ * it interrupted goes on, so a plain flag and compiler barriers do; the
+ * nested event is written on its own, ahead of the run it interrupted.
+ */
+struct run {
+	unsigned int busy;
+	unsigned int open;
+	unsigned long long tid; /* the task's pid_tgid */
+	unsigned long long next; /* the page that extends it */
+	unsigned long long pages;
+	struct dt_kevent e;
+	int prio; /* dirty: as dt_kevent_dirty */
+	unsigned short flags;
+	unsigned short pad0;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, unsigned int);
+	__type(value, struct run);
+} runs SEC(".maps");
+
+static __always_inline struct run *run_enter(void)
+{
+	unsigned int zero = 0;
+	struct run *r;
+
+	if (!kernel_runs)
+		return NULL;
+	r = bpf_map_lookup_elem(&runs, &zero);
+	if (!r || r->busy)
+		return NULL;
+	r->busy = 1;
+	barrier();
+	return r;
+}
+
+static __always_inline void run_leave(struct run *r)
+{
+	barrier();
+	r->busy = 0;
+}
+
+/* The open run to the ring (inside run_enter/run_leave) */
+static __always_inline void run_write(struct run *r)
+{
+	struct dt_kevent_dirty *d;
+
+	if (!r->open)
+		return;
+	r->open = 0;
+	if (r->e.type == DT_KEV_DIRTY) {
+		d = reserve(DT_KEV_DIRTY_SIZE);
+		if (!d)
+			return;
+		__builtin_memcpy(&d->e, &r->e, sizeof(d->e));
+		d->prio = r->prio;
+		d->flags = r->flags;
+		d->pad0 = 0;
+		bpf_ringbuf_submit(d, wake_flags());
+		return;
+	}
+	d = reserve(sizeof(struct dt_kevent));
+	if (!d)
+		return;
+	__builtin_memcpy(&d->e, &r->e, sizeof(d->e));
+	bpf_ringbuf_submit(d, wake_flags());
+}
+
+/*
+ * Event @type of pages [@index, @index + @pages) of inode @ino: into this
+ * CPU's run (extending it, or writing it and opening a new one). 0: not
+ * taken (runs off, or nested in a program that holds the run), and the
+ * caller writes its own record.
+ */
+static __always_inline int run_event(unsigned int type, unsigned long long ino,
+				     unsigned long long index,
+				     unsigned long long pages, int prio,
+				     unsigned short flags)
+{
+	unsigned long long tid = bpf_get_current_pid_tgid();
+	struct run *r = run_enter();
+
+	if (!r)
+		return 0;
+	if (r->open && r->e.type == type && r->e.ino == ino && r->tid == tid &&
+	    r->next == index && r->prio == prio && r->flags == flags &&
+	    r->pages + pages <= DT_RUN_MAX_PAGES) {
+		r->pages += pages;
+		r->next = index + pages;
+		/* add and delete carry a page count, the others a last page */
+		r->e.last = type == DT_KEV_ADD || type == DT_KEV_DEL
+				    ? r->pages
+				    : index + pages - 1;
+		run_leave(r);
+		return 1;
+	}
+	run_write(r);
+	fill(&r->e, type, ino, index,
+	     type == DT_KEV_ADD || type == DT_KEV_DEL ? pages
+						      : index + pages - 1);
+	r->prio = prio;
+	r->flags = flags;
+	r->tid = tid;
+	r->next = index + pages;
+	r->pages = pages;
+	r->open = 1;
+	run_leave(r);
+	return 1;
+}
+
+/* Before a record that is not part of a run: this CPU's run first */
+static __always_inline void run_close(void)
+{
+	struct run *r = run_enter();
+
+	if (!r)
+		return;
+	run_write(r);
+	run_leave(r);
+}
+
+/* Not attached: user space runs it on each CPU (BPF_PROG_TEST_RUN with
+ * BPF_F_TEST_RUN_ON_CPU) to have that CPU's run written. 1: the CPU was
+ * inside its run, ask again. */
+SEC("raw_tp")
+int dt_flush(void *ctx)
+{
+	unsigned int zero = 0;
+	struct run *r = bpf_map_lookup_elem(&runs, &zero);
+
+	if (!r)
+		return 0;
+	if (r->busy)
+		return 1;
+	r->busy = 1;
+	barrier();
+	run_write(r);
+	run_leave(r);
+	return 0;
 }
 
 /*
@@ -315,8 +476,9 @@ SEC("tp_btf/writeback_dirty_folio")
 int BPF_PROG(dt_dirty, struct folio *folio, struct address_space *mapping)
 {
 	unsigned long long stack[DT_KSTACK_MAX];
-	unsigned long long size = DT_KEV_DIRTY_SIZE, first, ino;
+	unsigned long long size = DT_KEV_DIRTY_SIZE, first, ino, npages;
 	struct dt_kevent_dirty *d;
+	unsigned short wb;
 	unsigned long fl;
 	unsigned int depth = stack_depth;
 	int prio = DT_KPRIO_NONE, fault;
@@ -350,18 +512,25 @@ int BPF_PROG(dt_dirty, struct folio *folio, struct address_space *mapping)
 	if (user_classify || send_stacks || prio == DT_KPRIO_NONE)
 		size = sizeof(*d);
 record:
+	fl = folio_flags(folio);
+	first = folio->index;
+	npages = folio_pages(folio, fl);
+	wb = fl & (1UL << bpf_core_enum_value(enum pageflags, PG_writeback))
+		     ? DT_KEV_UNDER_WRITEBACK
+		     : 0;
+	if (size == DT_KEV_DIRTY_SIZE) {
+		if (run_event(DT_KEV_DIRTY, ino, first, npages, prio, wb))
+			return 0;
+	} else {
+		run_close();
+	}
 	d = reserve(size);
 	if (!d)
 		return 0;
-	fl = folio_flags(folio);
-	first = folio->index;
 	fill(&d->e, size == sizeof(*d) ? DT_KEV_DIRTY_STACK : DT_KEV_DIRTY, ino,
-	     first, first + folio_pages(folio, fl) - 1);
+	     first, first + npages - 1);
 	d->prio = prio;
-	d->flags =
-		fl & (1UL << bpf_core_enum_value(enum pageflags, PG_writeback))
-			? DT_KEV_UNDER_WRITEBACK
-			: 0;
+	d->flags = wb;
 	if (size == sizeof(*d)) {
 		d->stack_bytes = (int)(n << 3);
 		d->pad = 0;
@@ -386,10 +555,12 @@ static __always_inline int cache_op(struct folio *folio, unsigned int type)
 
 	if (!watched(folio->mapping, &ino))
 		return 0;
+	fl = folio_flags(folio);
+	if (run_event(type, ino, folio->index, folio_pages(folio, fl), 0, 0))
+		return 0;
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	fl = folio_flags(folio);
 	fill(e, type, ino, folio->index, folio_pages(folio, fl));
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
@@ -417,6 +588,8 @@ int BPF_PROG(dt_fault, struct address_space *mapping, unsigned long index)
 
 	if (!watched(mapping, &ino))
 		return 0;
+	if (run_event(DT_KEV_FAULT, ino, index, 1, 0, 0))
+		return 0;
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
@@ -434,6 +607,7 @@ int BPF_PROG(dt_map_pages, struct address_space *mapping, unsigned long index,
 
 	if (!watched(mapping, &ino))
 		return 0;
+	run_close();
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
@@ -479,10 +653,13 @@ static __always_inline struct folio *bio_page(struct page *pg,
 	bpf_probe_read_kernel(&fl, sizeof(fl), f);
 	if (!(fl & wb))
 		return f;
+	first = BPF_CORE_READ(f, index);
+	if (run_event(DT_KEV_WRITEBACK, BPF_CORE_READ(host, i_ino), first,
+		      folio_pages(f, fl), 0, 0))
+		return f;
 	e = reserve(sizeof(*e));
 	if (!e)
 		return f;
-	first = BPF_CORE_READ(f, index);
 	fill(e, DT_KEV_WRITEBACK, BPF_CORE_READ(host, i_ino), first,
 	     first + folio_pages(f, fl) - 1);
 	bpf_ringbuf_submit(e, wake_flags());

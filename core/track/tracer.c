@@ -267,12 +267,14 @@ static void runs_flush(struct dt_tracer *t)
 
 /* May event @kind on page @p of @e's task join its open run? */
 static int run_takes(struct dt_tracer *t, int kind, const struct dt_kevent *e,
-		     unsigned int cls, unsigned int kflags, const char *decider)
+		     uint64_t last, unsigned int cls, unsigned int kflags,
+		     const char *decider)
 {
 	struct pending *r = &t->runs[kind];
 
 	if (!t->conf.coalesce || !r->open || r->ino != e->ino ||
 	    r->last + 1 != e->index || r->o.pid != e->pid ||
+	    last - r->first >= DT_RUN_MAX_PAGES ||
 	    memcmp(r->o.comm, e->comm, sizeof(r->o.comm)))
 		return 0;
 	if (kind == RUN_DIRTY &&
@@ -298,7 +300,7 @@ static void kernel_event(struct dt_tracer *t, int kind,
 {
 	struct pending *r = &t->runs[kind];
 
-	if (run_takes(t, kind, e, cls, kflags, decider)) {
+	if (run_takes(t, kind, e, last, cls, kflags, decider)) {
 		r->last = last;
 		return;
 	}
@@ -422,8 +424,10 @@ static int on_event(void *ctx, void *data, size_t size)
 			     e->index + (e->last ? e->last : 1) - 1, 0, 0,
 			     NULL);
 		break;
-	case DT_KEV_FAULT:
-		kernel_event(t, RUN_FAULT, e, e->index, 0, 0, NULL);
+	case DT_KEV_FAULT: /* a run of faults on adjacent pages */
+		kernel_event(t, RUN_FAULT, e,
+			     e->last < e->index ? e->index : e->last, 0, 0,
+			     NULL);
 		break;
 	case DT_KEV_WRITEBACK:
 		/* a folio of a write bio (observer mode); a bio's folios
@@ -482,6 +486,40 @@ void dt_tracer_drain(struct dt_tracer *t)
 	pthread_mutex_unlock(&t->drain_lock);
 }
 
+/*
+ * Have every CPU write its open run to the ring (tracer.bpf.c, runs):
+ * dt_flush on each CPU, in an IPI for the others. A CPU whose program is
+ * inside its run at that instant says so, and is asked again: a program
+ * run is well under a microsecond. Before a mark, and on the reader's
+ * timer, so that a run is never held longer than POLL_MS.
+ */
+static void runs_kick(struct dt_tracer *t)
+{
+	int fd;
+
+	if (!t->conf.kernel_runs || !t->skel)
+		return;
+	fd = bpf_program__fd(t->skel->progs.dt_flush);
+	if (fd < 0)
+		return;
+	for (int cpu = 0; cpu < t->ncpus; cpu++) {
+		for (int tries = 0; tries < 10000; tries++) {
+			LIBBPF_OPTS(bpf_test_run_opts, o,
+				    .flags = BPF_F_TEST_RUN_ON_CPU,
+				    .cpu = (__u32)cpu);
+
+			if (bpf_prog_test_run_opts(fd, &o))
+				break; /* offline */
+			if (!o.retval)
+				break;
+			__atomic_fetch_add(&t->st.kick_retries, 1,
+					   __ATOMIC_RELAXED);
+			sched_yield();
+		}
+	}
+	__atomic_fetch_add(&t->st.kicks, 1, __ATOMIC_RELAXED);
+}
+
 /* The records started so far: a syscall, so a writepage takes it only
  * when it must wait (a later mark than its arrival's only waits for more;
  * dt_track's writepage). Under mark_lock: one buffer for all callers. */
@@ -493,6 +531,8 @@ uint64_t dt_tracer_mark(struct dt_tracer *t)
 	if (!t)
 		return 0;
 	pthread_mutex_lock(&t->mark_lock);
+	/* the runs still open are events that happened before now */
+	runs_kick(t);
 	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.produced), &zero,
 				t->started))
 		sum = UINT64_MAX; /* cannot happen; the wait's timeout decides */
@@ -550,13 +590,20 @@ static void *poll_main(void *arg)
 	struct dt_tracer *t = arg;
 	int efd = ring_buffer__epoll_fd(t->rb);
 
+	uint64_t kicked = mono_ns();
+
 	while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
 		struct epoll_event ev;
 
 		/* woken when much is waiting, else on the timer; then
-		 * drain under the lock */
+		 * drain under the lock, with the CPUs' open runs at least
+		 * every POLL_MS */
 		if (epoll_wait(efd, &ev, 1, POLL_MS) > 0)
 			__atomic_fetch_add(&t->st.wakeups, 1, __ATOMIC_RELAXED);
+		if (mono_ns() - kicked >= POLL_MS * 1000000ull) {
+			runs_kick(t);
+			kicked = mono_ns();
+		}
 		dt_tracer_drain(t);
 	}
 	return NULL;
@@ -778,6 +825,7 @@ int dt_tracer_conf_default(struct dt_tracer_conf *c, char *why, size_t whylen)
 	c->stack_depth = 10;
 	c->fault_fast = 1;
 	c->coalesce = 1;
+	c->kernel_runs = 1;
 	c->wake_bytes = 256 << 10;
 	c->debug_stacks = getenv("DTFS_DEBUG_STACKS") != NULL;
 	if (!tune || !*tune)
@@ -812,6 +860,11 @@ int dt_tracer_conf_default(struct dt_tracer_conf *c, char *why, size_t whylen)
 				c->coalesce = tok[9] == '1';
 				continue;
 			}
+		} else if (!strncmp(tok, "runs=", 5)) {
+			if (!strcmp(tok + 5, "0") || !strcmp(tok + 5, "1")) {
+				c->kernel_runs = tok[5] == '1';
+				continue;
+			}
 		} else if (!strncmp(tok, "wake=", 5)) {
 			v = strtoull(tok + 5, &end, 10);
 			if (!*end && tok[5]) {
@@ -822,7 +875,7 @@ int dt_tracer_conf_default(struct dt_tracer_conf *c, char *why, size_t whylen)
 		snprintf(why, whylen,
 			 "bad DTFS_TRACER_TUNE item '%.40s' (want depth=1..%d, "
 			 "classify=kernel|user, fault=0|1|2, coalesce=0|1, "
-			 "wake=BYTES)",
+			 "runs=0|1, wake=BYTES)",
 			 tok, DT_KSTACK_MAX);
 		return -EINVAL;
 	}
@@ -957,6 +1010,9 @@ again:
 	t->skel->rodata->user_classify = !!conf->user_classify;
 	t->skel->rodata->send_stacks = !!conf->debug_stacks;
 	t->skel->rodata->wake_bytes = conf->wake_bytes;
+	t->skel->rodata->kernel_runs = !!conf->kernel_runs;
+	/* run by runs_kick, never attached */
+	bpf_program__set_autoattach(t->skel->progs.dt_flush, false);
 	/* a program whose tracepoint this kernel lacks is not loaded */
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
 		if (t->missing & progs[i].bit)
@@ -1065,6 +1121,7 @@ void dt_tracer_stop(struct dt_tracer *t)
 		return;
 	__atomic_store_n(&t->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t->poller, NULL);
+	runs_kick(t);
 	dt_tracer_drain(t);
 	if (t->mismatches)
 		fprintf(stderr,

@@ -42,6 +42,7 @@ struct dt_tracer_conf {
 			 * 0 no, 1 the best way this kernel has, 2 the
 			 * page_fault_user marks */
 	int coalesce; /* runs of adjacent pages into one event */
+	int kernel_runs; /* ... and into one record, in the kernel */
 	uint64_t wake_bytes; /* 0: wake the reader on every record */
 	int debug_stacks; /* print each symbolized stack to stderr */
 	/* observer mode (dtfs-trace, dtfs-pin --fs): the superblock is a
@@ -54,7 +55,8 @@ struct dt_tracer_conf {
 };
 
 /* The defaults, then DTFS_TRACER_TUNE (dtfs(8), ENVIRONMENT) applied:
- * "depth=N,classify=kernel|user,fault=0|1,coalesce=0|1,wake=BYTES". -EINVAL and a
+ * "depth=N,classify=kernel|user,fault=0|1,coalesce=0|1,runs=0|1,
+ * wake=BYTES". -EINVAL and a
  * line in @why for a bad value. */
 int dt_tracer_conf_default(struct dt_tracer_conf *c, char *why, size_t whylen);
 
@@ -92,6 +94,8 @@ struct dt_tracer_stats {
 	uint64_t cpu_ns; /* thread CPU time spent draining */
 	uint64_t wakeups; /* the reader woken by the program */
 	uint64_t bpf_ns, bpf_runs; /* the dirtying program's, if counted */
+	uint64_t kicks; /* the CPUs asked for their open runs */
+	uint64_t kick_retries; /* ... a CPU was inside its run: again */
 };
 void dt_tracer_stats(struct dt_tracer *t, struct dt_tracer_stats *s);
 
