@@ -3,15 +3,16 @@
 # the tracer and the dirty log on against dtfs with both off, on sequential
 # writes through a shared mapping (fio mmap) and through write() (fio
 # psync), 1 MiB and 4 KiB; medians of RUNS interleaved runs and the ratio
-# on/off, with the tracer's events, the daemon's CPU per event and the
-# dirty log's bytes per record.
+# on/off, with the tracer's ring records (a run of adjacent pages is one),
+# the daemon's CPU per record and the dirty log's bytes per record.
 #
 # STEPS=1 adds the cost of each step of the tracer's pipeline on the row
 # that makes the most events (mmap 4 KiB): every configuration of
 # DTFS_TRACER_TUNE from "as before" (user-space classification of 32-frame
-# stacks, no coalescing, a wakeup per record) to the default (the last two
+# stacks, no coalescing, a wakeup per record) to the default (the last three
 # steps: write faults classified without their stacks, by page_fault_user
-# marks, then by the task's in_user_fault bit), one step at a time.
+# marks, then by the task's in_user_fault bit; then runs of adjacent pages
+# written as one record by the kernel), one step at a time.
 #
 #   tests/bench/bench-tracer.sh BUILDDIR
 #   env: RUNS=5 RUNTIME=5 SIZE=256M ROWS="mmap-1m mmap-4k write-1m write-4k"
@@ -94,7 +95,7 @@ col() { awk -v c="$1" '{print $c}' "$2" | median; }
 
 echo "dtfs tracer benchmark: $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "runs=$RUNS runtime=${RUNTIME}s size=$SIZE (medians; on = tracer + dirty log, off = neither)"
-printf '%-9s %-5s %9s %9s %7s %10s %9s %9s\n' row unit on off on/off events/s "us/event" "B/record"
+printf '%-9s %-5s %9s %9s %7s %10s %9s %9s\n' row unit on off on/off records/s "us/record" "B/logrec"
 for row in $ROWS; do
 	: >"$W/on" && : >"$W/off"
 	for _ in $(seq "$RUNS"); do # interleaved, so drift hits both alike
@@ -109,7 +110,7 @@ for row in $ROWS; do
 	awk -v r="$row" -v a="$mon" -v b="$moff" -v ev="$ev" -v con="$con" \
 		-v coff="$coff" -v t="$RUNTIME" -v lb="$lb" -v n="$nrec" 'BEGIN {
 		unit = r ~ /1m$/ ? "MB/s" : "IOPS"
-		# daemon CPU the tracking added, per kernel event (on and off
+		# daemon CPU the tracking added, per ring record (on and off
 		# moved different amounts of data: scale off to on)
 		extra = con - (b ? coff * a / b : coff)
 		printf "%-9s %-5s %9.0f %9.0f %7.2f %10.0f %9.2f %9.1f\n", r, unit,
@@ -129,13 +130,14 @@ echo
 echo "steps of the tracer pipeline (mmap-4k; medians of $RUNS; off measured alongside;"
 echo "bpf_stats on, so these ratios also carry the cost of counting)"
 printf '%-56s %7s %7s %8s %8s %8s\n' configuration on/off "bpf ns" "drain ns" "ev/rec" "wake/1k"
-for tune in "classify=user,depth=32,coalesce=0,wake=0" \
-	"classify=kernel,depth=32,fault=0,coalesce=0,wake=0" \
-	"classify=kernel,depth=10,fault=0,coalesce=0,wake=0" \
-	"classify=kernel,depth=10,fault=0,coalesce=1,wake=0" \
-	"classify=kernel,depth=10,fault=0,coalesce=1,wake=262144" \
-	"classify=kernel,depth=10,fault=2,coalesce=1,wake=262144" \
-	"classify=kernel,depth=10,fault=1,coalesce=1,wake=262144"; do
+for tune in "classify=user,depth=32,coalesce=0,runs=0,wake=0" \
+	"classify=kernel,depth=32,fault=0,coalesce=0,runs=0,wake=0" \
+	"classify=kernel,depth=10,fault=0,coalesce=0,runs=0,wake=0" \
+	"classify=kernel,depth=10,fault=0,coalesce=1,runs=0,wake=0" \
+	"classify=kernel,depth=10,fault=0,coalesce=1,runs=0,wake=262144" \
+	"classify=kernel,depth=10,fault=2,coalesce=1,runs=0,wake=262144" \
+	"classify=kernel,depth=10,fault=1,coalesce=1,runs=0,wake=262144" \
+	"classify=kernel,depth=10,fault=1,coalesce=1,runs=1,wake=262144"; do
 	: >"$W/on" && : >"$W/off"
 	for _ in $(seq "$RUNS"); do
 		run on mmap-4k "$tune" >>"$W/on"
