@@ -3,7 +3,8 @@
 # per-page dirty log with runs (the default) as with a record per event
 # (DTFS_TRACER_TUNE=runs=0); every page's write-notify dirtying is counted
 # either way, both logs replay clean, and the passes over pages already
-# mapped write a handful of ring records with runs, one a page without.
+# mapped write a handful of ring records with runs, one a page without; a
+# bad runs= value is refused in one line.
 need python3
 [ -r /sys/kernel/btf/vmlinux ] || skip "no kernel BTF: the tracer cannot load"
 PAGES=2048
@@ -62,4 +63,11 @@ read -r r0 w0 <<<"$(run runs=0 "$T/events.log")"
 [ "$r0" -ge $((2 * PAGES)) ] || fail "runs=0 wrote only $r0 ring records in two passes"
 [ "$r1" -le $((2 * PAGES / 16)) ] ||
 	fail "runs wrote $r1 ring records in two passes (runs=0: $r0): not coalesced"
+# a bad value keeps the tracer, and so the mount, from starting, saying why
+if DTFS_TRACER_TUNE=runs=2 "$B/dtfs" "$STORE" "$MNT" -o tracer=on 2>"$T/bad"; then
+	umount_dtfs
+	fail "DTFS_TRACER_TUNE=runs=2 mounted"
+fi
+grep -q "bad DTFS_TRACER_TUNE item 'runs=2'" "$T/bad" || fail "runs=2: $(cat "$T/bad")"
+[ "$(wc -l <"$T/bad")" = 1 ] || fail "runs=2: not one line: $(cat "$T/bad")"
 pass "mmap stores on $PAGES pages x3: same log; two passes wrote $r1 ring records with runs, $r0 without"
