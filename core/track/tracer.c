@@ -76,6 +76,21 @@ struct pending {
 	struct dt_origin o; /* ts: the first event's */
 };
 
+/*
+ * A drain's records, sorted by time before the model sees them: each CPU
+ * writes its records in order, but a run is written when it ends, after
+ * the other CPUs' later events (tracer.bpf.c, runs). Every drain first
+ * has the CPUs write their open runs, so one drain holds every event up to
+ * it, and sorting puts, say, a cache insert held in one CPU's run before
+ * the delete another CPU made later.
+ */
+#define BATCH_MAX 1024
+struct batch_rec {
+	uint64_t seq; /* arrival: records of one time keep their order */
+	size_t size;
+	struct dt_kevent_dirty r;
+};
+
 struct dt_tracer {
 	struct dt_tracer_conf conf;
 	struct stack_entry *scache;
@@ -92,6 +107,8 @@ struct dt_tracer {
 	unsigned long long *started; /* their values, read under mark_lock */
 	pthread_mutex_t mark_lock;
 	struct pending runs[NRUNS];
+	struct batch_rec *batch; /* one drain's records, put in time order */
+	size_t nbatch;
 	struct ksym *syms;
 	size_t nsyms;
 	char *names;
@@ -390,9 +407,8 @@ static void dirty_stack(struct dt_tracer *t, const struct dt_kevent_dirty *dk)
 	dirtied(t, &dk->e, cls, dk->flags, decider);
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+static int handle_record(struct dt_tracer *t, const void *data, size_t size)
 {
-	struct dt_tracer *t = ctx;
 	const struct dt_kevent *e = data;
 	const struct dt_kevent_dirty *dk = data;
 	struct dt_origin o = {.ts = e->ts, .pid = e->pid};
@@ -447,12 +463,44 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Under drain_lock: everything committed, then the open runs. */
+/* The ring buffer's callback: into the batch; a full batch stops the
+ * consume (the record is kept) */
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct dt_tracer *t = ctx;
+	struct batch_rec *b = &t->batch[t->nbatch];
+
+	if (size > sizeof(b->r))
+		size = sizeof(b->r); /* no record is longer */
+	b->seq = t->nbatch;
+	b->size = size;
+	memcpy(&b->r, data, size);
+	return ++t->nbatch == BATCH_MAX ? -ENOSPC : 0;
+}
+
+static int cmp_batch(const void *a, const void *b)
+{
+	const struct batch_rec *x = a, *y = b;
+
+	if (x->r.e.ts != y->r.e.ts)
+		return x->r.e.ts < y->r.e.ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Under drain_lock: everything committed, in time order, then the open
+ * runs. */
 static void drain_locked(struct dt_tracer *t)
 {
 	uint64_t dropped;
+	int ret;
 
-	ring_buffer__consume(t->rb);
+	do {
+		ret = ring_buffer__consume(t->rb);
+		qsort(t->batch, t->nbatch, sizeof(t->batch[0]), cmp_batch);
+		for (size_t i = 0; i < t->nbatch; i++)
+			handle_record(t, &t->batch[i].r, t->batch[i].size);
+		t->nbatch = 0;
+	} while (ret == -ENOSPC);
 	runs_flush(t);
 	/* Lost records mean lost write-notify evidence: from here on the
 	 * model infers instead of accusing (it reports no violation it
@@ -473,25 +521,12 @@ static uint64_t thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-void dt_tracer_drain(struct dt_tracer *t)
-{
-	uint64_t c0;
-
-	if (!t)
-		return;
-	pthread_mutex_lock(&t->drain_lock);
-	c0 = thread_cpu_ns();
-	drain_locked(t);
-	t->st.cpu_ns += thread_cpu_ns() - c0;
-	pthread_mutex_unlock(&t->drain_lock);
-}
-
 /*
  * Have every CPU write its open run to the ring (tracer.bpf.c, runs):
  * dt_flush on each CPU, in an IPI for the others. A CPU whose program is
  * inside its run at that instant says so, and is asked again: a program
- * run is well under a microsecond. Before a mark, and on the reader's
- * timer, so that a run is never held longer than POLL_MS.
+ * run is well under a microsecond. Before every drain (the reader's, at
+ * least every POLL_MS, and a writepage's) and every mark.
  */
 static void runs_kick(struct dt_tracer *t)
 {
@@ -518,6 +553,20 @@ static void runs_kick(struct dt_tracer *t)
 		}
 	}
 	__atomic_fetch_add(&t->st.kicks, 1, __ATOMIC_RELAXED);
+}
+
+void dt_tracer_drain(struct dt_tracer *t)
+{
+	uint64_t c0;
+
+	if (!t)
+		return;
+	runs_kick(t); /* the CPUs' open runs are events before now */
+	pthread_mutex_lock(&t->drain_lock);
+	c0 = thread_cpu_ns();
+	drain_locked(t);
+	t->st.cpu_ns += thread_cpu_ns() - c0;
+	pthread_mutex_unlock(&t->drain_lock);
 }
 
 /* The records started so far: a syscall, so a writepage takes it only
@@ -590,20 +639,13 @@ static void *poll_main(void *arg)
 	struct dt_tracer *t = arg;
 	int efd = ring_buffer__epoll_fd(t->rb);
 
-	uint64_t kicked = mono_ns();
-
 	while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
 		struct epoll_event ev;
 
 		/* woken when much is waiting, else on the timer; then
-		 * drain under the lock, with the CPUs' open runs at least
-		 * every POLL_MS */
+		 * drain under the lock (with the CPUs' open runs) */
 		if (epoll_wait(efd, &ev, 1, POLL_MS) > 0)
 			__atomic_fetch_add(&t->st.wakeups, 1, __ATOMIC_RELAXED);
-		if (mono_ns() - kicked >= POLL_MS * 1000000ull) {
-			runs_kick(t);
-			kicked = mono_ns();
-		}
 		dt_tracer_drain(t);
 	}
 	return NULL;
@@ -728,6 +770,7 @@ static void tracer_free(struct dt_tracer *t)
 	free(t->names);
 	free(t->scache);
 	free(t->started);
+	free(t->batch);
 	pthread_mutex_destroy(&t->drain_lock);
 	pthread_mutex_destroy(&t->mark_lock);
 	free(t);
@@ -965,7 +1008,10 @@ int dt_tracer_start(const struct dt_tracer_conf *conf, struct dt_tracer **out,
 		return -ENOMEM;
 	t->conf = *conf;
 	t->scache = calloc(DT_STACK_CACHE, sizeof(*t->scache));
-	if (!t->scache) {
+	t->batch = calloc(BATCH_MAX, sizeof(*t->batch));
+	if (!t->scache || !t->batch) {
+		free(t->scache);
+		free(t->batch);
 		free(t);
 		return -ENOMEM;
 	}
@@ -978,6 +1024,7 @@ int dt_tracer_start(const struct dt_tracer_conf *conf, struct dt_tracer **out,
 	if (!t->started) {
 		ret = t->ncpus > 0 ? -ENOMEM : t->ncpus;
 		free(t->scache);
+		free(t->batch);
 		free(t);
 		return ret;
 	}
@@ -1121,7 +1168,6 @@ void dt_tracer_stop(struct dt_tracer *t)
 		return;
 	__atomic_store_n(&t->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t->poller, NULL);
-	runs_kick(t);
 	dt_tracer_drain(t);
 	if (t->mismatches)
 		fprintf(stderr,
