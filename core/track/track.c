@@ -176,12 +176,12 @@ static void pages_of(const struct dt_track *t, uint64_t off, uint64_t size,
 }
 
 /*
- * The writepage pipeline. The drain before the decision is cheap (what is
- * committed). When the model then says a page lacks buffers, that is a
- * violation only if no dirtying with write-notify came before this
- * request; such a dirtying's record was started before the request was
- * sent, so wait until the tracer has delivered everything started up to
- * our arrival (the mark), then decide.
+ * The writepage pipeline. The drain before the decision is cheap (the
+ * CPUs' open runs and what is committed). When the model then says a page
+ * lacks buffers, that is a violation only if no dirtying with write-notify
+ * came before this request; such a dirtying's record was started before
+ * the request was sent, so wait until the tracer has delivered everything
+ * started up to our arrival (the mark), then decide.
  */
 static enum dt_wp_verdict writepage(struct dt_track *t, uint64_t ino,
 				    uint64_t first, uint64_t last,
