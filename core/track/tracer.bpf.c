@@ -28,6 +28,15 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* A per-CPU variable: a one-slot per-CPU array, looked up at key 0 */
+#define PERCPU_VAR(name, T)                              \
+	struct {                                         \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); \
+		__uint(max_entries, 1);                  \
+		__type(key, unsigned int);               \
+		__type(value, T);                        \
+	} name SEC(".maps")
+
 /* the superblock to watch (kernel dev_t encoding), set before load */
 const volatile unsigned int target_dev = 0;
 /* frames to look at (<= DT_KSTACK_MAX) */
@@ -51,12 +60,7 @@ unsigned long long dropped = 0;
  * that another CPU has reserved but not committed yet is not skipped. Per
  * CPU, so that producers on different CPUs do not pass one cache line
  * around; the consumer sums them only when it must wait (dt_tracer_mark). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, unsigned int);
-	__type(value, unsigned long long);
-} produced SEC(".maps");
+PERCPU_VAR(produced, unsigned long long);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -103,12 +107,7 @@ struct fault_mark {
 	unsigned long long task, ip, sp, ts;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, unsigned int);
-	__type(value, struct fault_mark);
-} fault_marks SEC(".maps");
+PERCPU_VAR(fault_marks, struct fault_mark);
 
 /* the decider symbols' code ranges, from the loader (a map, so that the
  * verifier does not follow each constant) */
@@ -188,12 +187,7 @@ struct run {
 	unsigned short pad0;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, unsigned int);
-	__type(value, struct run);
-} runs SEC(".maps");
+PERCPU_VAR(runs, struct run);
 
 static __always_inline struct run *run_enter(void)
 {
