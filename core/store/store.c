@@ -355,11 +355,87 @@ static int put_durable(struct dt_store *st, uint32_t e)
 	return 0;
 }
 
-/* One sync: close the epoch, data file, then the WAL with the record that
- * says so. */
+/*
+ * The data file's fdatasync on a thread of its own, so that it and the
+ * WAL's run at once: the host filesystem then often commits both in one
+ * journal transaction (ext4), and a sync costs about the slower of the
+ * two instead of their sum.
+ */
+static void *dsync_thread(void *arg)
+{
+	struct dt_store *st = arg;
+
+	pthread_mutex_lock(&st->dsync_lock);
+	for (;;) {
+		if (st->dsync_stop)
+			break;
+		if (st->dsync_done == st->dsync_req) {
+			pthread_cond_wait(&st->dsync_cond, &st->dsync_lock);
+			continue;
+		}
+		pthread_mutex_unlock(&st->dsync_lock);
+		int err = fdatasync(st->datafd) < 0 ? errno : 0;
+		pthread_mutex_lock(&st->dsync_lock);
+		st->dsync_err = err;
+		st->dsync_done = st->dsync_req;
+		pthread_cond_broadcast(&st->dsync_cond);
+	}
+	pthread_mutex_unlock(&st->dsync_lock);
+	return NULL;
+}
+
+/* Start the data file's fdatasync: 1 when the thread took it, 0 when the
+ * caller must run it itself. */
+static int dsync_start(struct dt_store *st)
+{
+	if (!st->dsync_started) {
+		if (pthread_create(&st->dsync_thread, NULL, dsync_thread, st))
+			return 0;
+		st->dsync_started = 1;
+	}
+	pthread_mutex_lock(&st->dsync_lock);
+	st->dsync_req++;
+	pthread_cond_broadcast(&st->dsync_cond);
+	pthread_mutex_unlock(&st->dsync_lock);
+	return 1;
+}
+
+/* Wait for the fdatasync dsync_start gave the thread: 0 or an errno. */
+static int dsync_wait(struct dt_store *st)
+{
+	int err;
+
+	pthread_mutex_lock(&st->dsync_lock);
+	while (st->dsync_done != st->dsync_req)
+		pthread_cond_wait(&st->dsync_cond, &st->dsync_lock);
+	err = st->dsync_err;
+	pthread_mutex_unlock(&st->dsync_lock);
+	return err;
+}
+
+static void dsync_stop(struct dt_store *st)
+{
+	if (!st->dsync_started)
+		return;
+	pthread_mutex_lock(&st->dsync_lock);
+	st->dsync_stop = 1;
+	pthread_cond_broadcast(&st->dsync_cond);
+	pthread_mutex_unlock(&st->dsync_lock);
+	pthread_join(st->dsync_thread, NULL);
+	st->dsync_started = 0;
+}
+
+/*
+ * One sync: close the epoch; make its data (fdatasync of the data file) and
+ * the WAL durable, the two at once; then write the record that says the
+ * epoch is durable. That record needs the data on the disk first, and it
+ * reaches the disk with the next sync: until then a power cut only makes
+ * the mount verify more blocks (store.h).
+ */
 static int do_sync(struct dt_store *st)
 {
 	char *err = NULL;
+	int derr = 0, threaded = 0;
 	uint32_t e;
 
 	pthread_rwlock_wrlock(&st->epoch_lock);
@@ -367,18 +443,26 @@ static int do_sync(struct dt_store *st)
 	st->dirty = 0;
 	st->since_sync = 0;
 	pthread_rwlock_unlock(&st->epoch_lock);
-	if (!st->fault_skip_data_sync && fdatasync(st->datafd) < 0) {
-		fprintf(stderr, "dtfs: sync: data file: %s\n", strerror(errno));
+	if (!st->fault_skip_data_sync) {
+		threaded = dsync_start(st);
+		if (!threaded && fdatasync(st->datafd) < 0)
+			derr = errno;
+	}
+	rocksdb_flush_wal(st->db, 1, &err);
+	if (threaded)
+		derr = dsync_wait(st);
+	if (derr) {
+		fprintf(stderr, "dtfs: sync: data file: %s\n", strerror(derr));
+		free(err);
 		return -EIO;
 	}
-	if (put_durable(st, e))
-		return -EIO;
-	rocksdb_flush_wal(st->db, 1, &err);
 	if (err) {
 		fprintf(stderr, "dtfs: sync: WAL: %s\n", err);
 		free(err);
 		return -EIO;
 	}
+	if (put_durable(st, e))
+		return -EIO;
 	__atomic_store_n(&st->durable, e, __ATOMIC_RELEASE);
 	dt_alloc_durable(&st->alloc, e, 0);
 	if (st->alloc.npunch)
@@ -955,6 +1039,8 @@ int dt_store_open(struct dt_store *st, const char *path,
 	pthread_cond_init(&st->sync_cond, NULL);
 	pthread_mutex_init(&st->thread_lock, NULL);
 	pthread_cond_init(&st->thread_cond, NULL);
+	pthread_mutex_init(&st->dsync_lock, NULL);
+	pthread_cond_init(&st->dsync_cond, NULL);
 	if (!st->path)
 		return -ENOMEM;
 	st->fault_skip_data_sync = fault && strstr(fault, "fsync-skip-data");
@@ -1086,6 +1172,7 @@ void dt_store_close(struct dt_store *st)
 			free(err);
 		}
 	}
+	dsync_stop(st);
 	if (st->db)
 		rocksdb_close(st->db);
 	if (st->datafd >= 0)
@@ -1109,6 +1196,8 @@ void dt_store_close(struct dt_store *st)
 	pthread_cond_destroy(&st->sync_cond);
 	pthread_mutex_destroy(&st->thread_lock);
 	pthread_cond_destroy(&st->thread_cond);
+	pthread_mutex_destroy(&st->dsync_lock);
+	pthread_cond_destroy(&st->dsync_cond);
 	free(st->path);
 	st->path = NULL;
 }

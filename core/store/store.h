@@ -8,15 +8,19 @@
  * WriteBatch with the new maps and records through the WAL. Once the batch
  * is written the operation survives kill -9 of the daemon (both writes are
  * in the host's page cache). dt_store_sync makes everything so far durable
- * against power loss: fdatasync of the data file, then a synced WAL.
+ * against power loss: fdatasync of the data file and a synced WAL, the two
+ * at once.
  *
  * Epochs order the two: each operation runs inside one epoch (between
  * dt_store_begin and dt_store_end) and tags what it writes with it; a sync
- * closes the current epoch, makes the data of every closed epoch durable,
- * then records that fact ("S" "durable") in the synced WAL. Blocks freed in
- * an epoch are reused only after it is durable. After a power cut, data
- * blocks of epochs that were not durable are verified at mount and roll
- * back to their fallback when their data did not reach the disk.
+ * closes the current epoch, makes the data of every closed epoch and the
+ * WAL up to there durable, then records that fact ("S" "durable") in the
+ * WAL, where the next sync takes it to the disk. Blocks freed in an epoch
+ * are reused only after it is durable. After a power cut, data blocks of
+ * epochs after the durable record on the disk are verified at mount and
+ * roll back to their fallback when their data did not reach the disk
+ * (their fallbacks are still there: the sync that would free them has not
+ * returned, or their data is durable and verifies).
  */
 #ifndef DTFS_STORE_STORE_H
 #define DTFS_STORE_STORE_H
@@ -60,6 +64,13 @@ struct dt_store {
 	int dirty; /* committed something since the last sync */
 	uint64_t since_sync; /* bytes of data written since the last sync */
 	int fault_skip_data_sync; /* DTFS_FAULT=fsync-skip-data (tests) */
+	/* the data file's fdatasync runs on this thread while do_sync syncs
+	 * the WAL (started by the first sync) */
+	pthread_t dsync_thread;
+	int dsync_started, dsync_stop, dsync_err;
+	unsigned int dsync_req, dsync_done;
+	pthread_mutex_t dsync_lock;
+	pthread_cond_t dsync_cond;
 
 	/* space guard (store.c) */
 	uint64_t space_reserve, space_floor;
