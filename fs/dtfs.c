@@ -224,6 +224,13 @@ static void dtfs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;
 		d->acl = 1;
 	}
+	/* dtfs is the only writer of its files (see dtfs_open): a change of
+	 * mtime or size that a GETATTR brings is one the kernel made itself,
+	 * so its cached pages stay. With libfuse's default AUTO_INVAL_DATA
+	 * the kernel dropped every page of a file whenever a GETATTR saw a
+	 * new mtime, i.e. at the first stat after each write: events no disk
+	 * filesystem has, and READs to fill the pages again. */
+	conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
 	/* Write-through by default: every write() reaches dtfs at once. */
 	if (d->conf.writeback_cache &&
 	    (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
