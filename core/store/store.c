@@ -169,14 +169,21 @@ int dt_store_avail(struct dt_store *st, uint64_t *avail)
 	return 0;
 }
 
+/* Set @flag under @lock and wake every waiter on @cond: the store's two
+ * threads are told to work or to stop this way. */
+static void set_and_wake(pthread_mutex_t *lock, pthread_cond_t *cond, int *flag)
+{
+	pthread_mutex_lock(lock);
+	*flag = 1;
+	pthread_cond_broadcast(cond);
+	pthread_mutex_unlock(lock);
+}
+
 static void kick(struct dt_store *st)
 {
-	if (!st->thread_started)
-		return;
-	pthread_mutex_lock(&st->thread_lock);
-	st->thread_kick = 1;
-	pthread_cond_signal(&st->thread_cond);
-	pthread_mutex_unlock(&st->thread_lock);
+	if (st->thread_started)
+		set_and_wake(&st->thread_lock, &st->thread_cond,
+			     &st->thread_kick);
 }
 
 /* Background work that gives space back when it ends. */
@@ -417,10 +424,7 @@ static void dsync_stop(struct dt_store *st)
 {
 	if (!st->dsync_started)
 		return;
-	pthread_mutex_lock(&st->dsync_lock);
-	st->dsync_stop = 1;
-	pthread_cond_broadcast(&st->dsync_cond);
-	pthread_mutex_unlock(&st->dsync_lock);
+	set_and_wake(&st->dsync_lock, &st->dsync_cond, &st->dsync_stop);
 	pthread_join(st->dsync_thread, NULL);
 	st->dsync_started = 0;
 }
@@ -1150,10 +1154,8 @@ int dt_store_start(struct dt_store *st)
 void dt_store_close(struct dt_store *st)
 {
 	if (st->thread_started) {
-		pthread_mutex_lock(&st->thread_lock);
-		st->thread_stop = 1;
-		pthread_cond_signal(&st->thread_cond);
-		pthread_mutex_unlock(&st->thread_lock);
+		set_and_wake(&st->thread_lock, &st->thread_cond,
+			     &st->thread_stop);
 		pthread_join(st->thread, NULL);
 		st->thread_started = 0;
 		/* A clean close: everything durable, every free block given
