@@ -64,9 +64,21 @@ static void usage(FILE *f)
 		prog, ov, rel);
 }
 
+/*
+ * With O_DIRECT where it can: dtfs answers such an open with FUSE's
+ * direct_io, which leaves the file's io mode alone. An open without it
+ * puts the file in FUSE's caching mode, which waits for every parallel
+ * direct write in flight; with one of them held by a gate, "release"
+ * would wait for the write it is to release (dtfs(7), "O_DIRECT and the
+ * page cache"). Directories and other files without O_DIRECT: EINVAL,
+ * and a plain open.
+ */
 static int open_target(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_DIRECT);
+
+	if (fd < 0 && errno == EINVAL)
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
