@@ -131,6 +131,12 @@ static const struct optdef optdefs[] = {
 	 .off = F(writeback_cache),
 	 .help = "let the kernel cache writes (default: write-through,\n"
 		 "every write() reaches dtfs)"},
+	{.name = "cached_dio",
+	 .kind = O_FLAG,
+	 .off = F(cached_dio),
+	 .help = "O_DIRECT opens go through the page cache's path,\n"
+		 "one write at a time (default: FUSE direct_io with\n"
+		 "parallel writes, where the kernel has it)"},
 	{.name = "nosubtype",
 	 .kind = O_FLAG,
 	 .off = F(nosubtype),

@@ -497,6 +497,20 @@ static void dtfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fuse_reply_err(req, -ret);
 }
 
+/*
+ * An O_DIRECT open is answered with FOPEN_DIRECT_IO, and fs/wire.c adds
+ * FOPEN_PARALLEL_DIRECT_WRITES: direct writes that overwrite then take
+ * the inode lock shared, as ext4's and xfs's do, instead of one at a time
+ * under the exclusive lock of FUSE's page-cache path. Only where the
+ * kernel lets such a file be mmap()ed MAP_SHARED (DIRECT_IO_ALLOW_MMAP,
+ * 6.6); -o cached_dio keeps the page-cache path. What differs for the
+ * page cache: dtfs(7), "O_DIRECT and the page cache".
+ */
+static int direct_open(int flags)
+{
+	return (flags & O_DIRECT) && wire_direct_io() == 1;
+}
+
 static void dtfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	int ret = 0;
@@ -515,6 +529,7 @@ static void dtfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	 * where every read must reach dtfs to set the access time. */
 	fi->keep_cache = dtfs_of(req)->conf.atime != DT_ATIME_STRICT;
 	fi->fh = (uint64_t)(unsigned int)fi->flags; /* O_DIRECT for the log */
+	fi->direct_io = direct_open(fi->flags);
 	fuse_reply_open(req, fi);
 }
 
@@ -540,6 +555,7 @@ static void dtfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	e.entry_timeout = dtfs_of(req)->conf.entry_timeout;
 	fi->keep_cache = 1;
 	fi->fh = (uint64_t)(unsigned int)fi->flags;
+	fi->direct_io = direct_open(fi->flags);
 	note_name(req, DTFS_EV_CREATE, st.st_ino, parent, name, 0, NULL);
 	fuse_reply_create(req, &e, fi);
 }
@@ -1649,7 +1665,7 @@ int main(int argc, char *argv[])
 		goto out;
 	if (fuse_session_mount(se, mnt) != 0)
 		goto out_sig;
-	ret = wire_install(se, killpriv_v2);
+	ret = wire_install(se, killpriv_v2, !d.conf.cached_dio);
 	if (ret) {
 		fprintf(stderr, "dtfs: %s: reading /dev/fuse: %s\n", mnt,
 			strerror(-ret));

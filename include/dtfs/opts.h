@@ -49,6 +49,7 @@ struct dt_opts {
 	int debug; /* -d or -o debug */
 	int singlethread; /* -s */
 	int writeback_cache;
+	int cached_dio; /* O_DIRECT opens without FOPEN_DIRECT_IO */
 	int nosubtype; /* the mount's type is plain "fuse", not fuse.dtfs */
 	double attr_timeout; /* default 1.0 */
 	double entry_timeout; /* default 1.0 */

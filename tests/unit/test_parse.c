@@ -72,8 +72,8 @@ START_TEST(test_opts_defaults)
 	ck_assert_uint_eq(o.dirty_log_max, 256);
 	ck_assert_ptr_null(o.dirty_log);
 	ck_assert(!o.dirty_log_off && !o.writeback_cache && !o.nosubtype &&
-		  !o.allow_other && !o.fsname && !o.foreground && !o.debug &&
-		  !o.singlethread);
+		  !o.cached_dio && !o.allow_other && !o.fsname &&
+		  !o.foreground && !o.debug && !o.singlethread);
 	/* libfuse gets nothing but argv[0]: no allow_other unless asked */
 	ck_assert_str_eq(fuse_line(), "dtfs");
 	ck_assert_int_eq(o.fuse_argc, 1);
@@ -82,14 +82,14 @@ END_TEST
 
 START_TEST(test_opts_all)
 {
-	ck_assert_int_eq(parse("-o", "writeback_cache,attr_timeout=0.5",
-			       "-oentry_timeout=2,max_threads=1024", "st", "-o",
-			       "tracer=off", "-otracer=on", "mnt", "-o",
-			       "on_violation=abort,release=evict",
-			       "-odirty_log_max=1048576,dirty_log=/l/x.log",
-			       NULL),
-			 0);
-	ck_assert(o.writeback_cache);
+	ck_assert_int_eq(
+		parse("-o", "writeback_cache,attr_timeout=0.5,cached_dio",
+		      "-oentry_timeout=2,max_threads=1024", "st", "-o",
+		      "tracer=off", "-otracer=on", "mnt", "-o",
+		      "on_violation=abort,release=evict",
+		      "-odirty_log_max=1048576,dirty_log=/l/x.log", NULL),
+		0);
+	ck_assert(o.writeback_cache && o.cached_dio);
 	ck_assert(!o.nosubtype);
 	ck_assert(o.attr_timeout == 0.5 && o.entry_timeout == 2.0);
 	ck_assert_uint_eq(o.max_threads, 1024);
@@ -384,7 +384,7 @@ START_TEST(test_opts_help)
 	ck_assert_ptr_nonnull(strstr(buf, " nosuid "));
 	ck_assert_ptr_nonnull(strstr(buf, " relatime "));
 	ck_assert_str_eq(dt_opts_own_name(0), "writeback_cache");
-	ck_assert_ptr_null(dt_opts_own_name(10));
+	ck_assert_ptr_null(dt_opts_own_name(11));
 	free(buf);
 }
 END_TEST
