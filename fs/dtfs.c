@@ -530,6 +530,11 @@ static void dtfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->keep_cache = dtfs_of(req)->conf.atime != DT_ATIME_STRICT;
 	fi->fh = (uint64_t)(unsigned int)fi->flags; /* O_DIRECT for the log */
 	fi->direct_io = direct_open(fi->flags);
+	/* A read-only direct_io descriptor has no page-cache state of its
+	 * own: its close needs no FLUSH, which on some kernels (6.12) takes
+	 * the inode lock, and so waits for the parallel direct writes in
+	 * flight, a held one too (dtfsctl's own descriptors). */
+	fi->noflush = fi->direct_io && (fi->flags & O_ACCMODE) == O_RDONLY;
 	fuse_reply_open(req, fi);
 }
 
