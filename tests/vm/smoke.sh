@@ -39,8 +39,9 @@ if ! "$VM" --fetch --kernel "$kernel" >"$out/fetch" 2>&1; then
 fi
 
 start=$(date +%s)
-"$VM" --kernel "$kernel" --timeout 600 -- bash "$here/guest-smoke.sh" "$B" "$kernel" \
-	>"$out/log" 2>&1
+# from /tmp: the guest's own /tmp must stay writable there (guest-smoke.sh)
+(cd /tmp && "$VM" --kernel "$kernel" --timeout 600 -- bash "$here/guest-smoke.sh" \
+	"$B" "$kernel") >"$out/log" 2>&1
 rc=$?
 secs=$(($(date +%s) - start))
 if [ $rc -ne 0 ]; then
