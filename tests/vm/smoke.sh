@@ -39,9 +39,8 @@ if ! "$VM" --fetch --kernel "$kernel" >"$out/fetch" 2>&1; then
 fi
 
 start=$(date +%s)
-# from /tmp: the guest's own /tmp must stay writable there (guest-smoke.sh)
-(cd /tmp && "$VM" --kernel "$kernel" --timeout 600 -- bash "$here/guest-smoke.sh" \
-	"$B" "$kernel") >"$out/log" 2>&1
+"$VM" --kernel "$kernel" --timeout 600 -- bash "$here/guest-smoke.sh" "$B" "$kernel" \
+	>"$out/log" 2>&1
 rc=$?
 secs=$(($(date +%s) - start))
 if [ $rc -ne 0 ]; then
@@ -49,6 +48,14 @@ if [ $rc -ne 0 ]; then
 	cp "$out/log" "$logs/$name.out"
 	why=$(grep -E '^(FAIL|dtfs-vm:.*(timeout|without))' "$out/log" | tail -1)
 	result FAIL "${why:-exit $rc} (exit $rc, ${secs} s; $logs/$name.out)"
+fi
+# started in /tmp itself, a command finds the guest's own /tmp there,
+# writable (not the host's, read-only, bound over it)
+if ! (cd /tmp && "$VM" -q --kernel "$kernel" --timeout 300 -- \
+	sh -c '[ "$PWD" = /tmp ] && touch ./.smoke-cwd') >"$out/cwd" 2>&1; then
+	mkdir -p "$logs"
+	cp "$out/cwd" "$logs/$name.out"
+	result FAIL "dtfs-vm started in /tmp: /tmp not writable ($logs/$name.out)"
 fi
 [ -n "${DTFS_TEST_VERBOSE:-}" ] && sed 's/^/    /' "$out/log"
 result PASS "$(grep -m1 '^kernel ' "$out/log"), ${secs} s"
